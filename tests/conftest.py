@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from server.app import create_app
+from server.config import Environment, Settings
 from server.db.engine import create_db_engine, create_session_factory
+from tests.support.clock import ManualClock
 from tests.support.databases import IN_CI, PostgresTemplate, SqliteTemplate, postgres_unreachable_reason
+from tests.support.orgs import SeededOrg, make_org
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -97,5 +102,32 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @pytest.fixture
-def tmp_dir(tmp_path: Path) -> Path:
-    return tmp_path
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, environment=Environment.TEST, run_jobs=False)
+
+
+@pytest.fixture
+def app(settings: Settings, clock: ManualClock) -> FastAPI:
+    return create_app(settings, clock=clock)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def org(app: FastAPI, clock: ManualClock) -> SeededOrg:
+    """An organization with an all-permissions token, in the app's database."""
+    return make_org(app.state.session_factory, clock)
+
+
+@pytest.fixture
+def other_org(app: FastAPI, clock: ManualClock) -> SeededOrg:
+    return make_org(app.state.session_factory, clock, name="Rival Events")

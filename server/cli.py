@@ -1,0 +1,128 @@
+"""The ``usher`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from server.config import get_settings
+from server.db.engine import create_db_engine, create_session_factory
+from server.db.migrate import upgrade
+from server.db.types import utcnow
+
+
+def _database_label(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    upgrade(settings.database_url, args.revision)
+    print(f"database at {args.revision}: {_database_label(settings.database_url)}")
+    return 0
+
+
+def bootstrap_if_empty(*, org_name: str, account_name: str) -> str | None:
+    """Creates the first org, account and admin token on an empty database; returns the token secret once."""
+    from server.tenancy import service as tenancy_service
+
+    settings = get_settings()
+    engine = create_db_engine(settings.database_url, pool_size=1)
+    try:
+        with create_session_factory(engine)() as session:
+            if tenancy_service.has_any_organization(session=session):
+                return None
+            created = tenancy_service.bootstrap_organization(
+                session=session, org_name=org_name, account_name=account_name, now=utcnow()
+            )
+            session.commit()
+            return created.token_secret
+    finally:
+        engine.dispose()
+
+
+def print_token_once(secret: str) -> None:
+    print("\n  Admin API token (shown only once, store it now):\n")
+    print(f"    {secret}\n")
+
+
+def cmd_bootstrap(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    upgrade(settings.database_url)
+    secret = bootstrap_if_empty(org_name=args.org, account_name=args.account)
+    if secret is None:
+        print("an organization exists already; nothing bootstrapped", file=sys.stderr)
+        return 1
+    print_token_once(secret)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    if settings.is_sqlite:
+        # The embedded default needs no setup: schema and first org appear on first start.
+        upgrade(settings.database_url)
+        secret = bootstrap_if_empty(org_name="My Organization", account_name="Organizer")
+        if secret:
+            print_token_once(secret)
+    database = _database_label(settings.database_url)
+    print(f"Usher on http://{args.host}:{args.port} (API docs at /docs), database {database}")
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+    )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from server.demo import run_demo
+
+    return run_demo(host=args.host, port=args.port, fresh=args.fresh)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="usher", description="Usher: event check-in, box office and kiosk sync.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    serve = add("serve", cmd_serve, "Run the API server.")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+
+    migrate = add("migrate", cmd_migrate, "Bring the database schema to a revision (default: the newest).")
+    migrate.add_argument("revision", nargs="?", default="head")
+
+    bootstrap = add("bootstrap", cmd_bootstrap, "Create the first organization, account and admin token.")
+    bootstrap.add_argument("--org", default="My Organization")
+    bootstrap.add_argument("--account", default="Organizer")
+
+    demo = add("demo", cmd_demo, "Run the server on the embedded SQLite default with demo data.")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--fresh", action="store_true", help="start from an empty demo database")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
