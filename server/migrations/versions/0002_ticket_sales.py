@@ -156,9 +156,8 @@ def upgrade() -> None:
         sa.Column("created_at", TIMESTAMP, nullable=False),
         sa.Column("retired_at", TIMESTAMP, nullable=True),
         sa.Column("revoked_at", TIMESTAMP, nullable=True),
-        sa.UniqueConstraint("key_id"),
+        sa.UniqueConstraint("org_id", "key_id"),
     )
-    op.create_index("ix_signing_keys_org_id", "signing_keys", ["org_id"])
 
     op.create_table(
         "outbox_messages",
