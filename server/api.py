@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from server.bookings.router import public_router as storefront_router
+from server.bookings.router import router as bookings_router
+from server.payments.router import router as payments_router
+from server.signing.router import router as signing_router
 from server.tenancy.router import router as tenancy_router
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(tenancy_router)
+api_router.include_router(bookings_router)
+api_router.include_router(storefront_router)
+api_router.include_router(payments_router)
+api_router.include_router(signing_router)

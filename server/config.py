@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -55,6 +56,11 @@ class Settings(BaseSettings):
     occurrence_horizon_days: int = Field(default=90, ge=1)
     # Background jobs (hold sweeper, mail delivery, occurrence generation) run inside the server process.
     run_jobs: bool = True
+
+    @property
+    def hold_timedelta(self) -> timedelta:
+        """How long reserved tickets wait for payment."""
+        return timedelta(minutes=self.hold_minutes)
 
     @property
     def is_sqlite(self) -> bool:
