@@ -71,6 +71,7 @@ def reserve_tickets(
         now=clock(),
         hold=settings.hold_timedelta,
         idempotency_key=idempotency_key,
+        fast_path=None if settings.booking_single_statement else False,
     )
     if isinstance(result, IdempotencyKey):
         return _json(service.replay_document(session, result), status.HTTP_200_OK)
