@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from server.app import create_app
 from server.config import Settings
-from tests.server.bookings.conftest import counters
+from tests.support.sales import counters
 from tests.support.factories import make_sellable_event, reservation_body
 from tests.support.live_server import running_server
 

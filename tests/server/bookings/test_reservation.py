@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from server.events.models import TicketType
 from shared.enums import TicketTypeStatus
-from tests.server.bookings.conftest import counters, reserve
+from tests.support.sales import counters, reserve
 from tests.support.factories import make_sellable_event, reservation_body
 
 
