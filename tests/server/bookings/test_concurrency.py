@@ -15,9 +15,9 @@ from fastapi import FastAPI
 
 from server.app import create_app
 from server.config import Settings
-from tests.support.sales import counters
 from tests.support.factories import make_sellable_event, reservation_body
 from tests.support.live_server import running_server
+from tests.support.sales import counters
 
 ATTEMPTS = 200
 CAPACITY = 50

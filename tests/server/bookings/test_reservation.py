@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from server.events.models import TicketType
 from shared.enums import TicketTypeStatus
-from tests.support.sales import counters, reserve
 from tests.support.factories import make_sellable_event, reservation_body
+from tests.support.sales import counters, reserve
 
 
 def test_reservation_holds_seats_for_fifteen_minutes(client, org_slug, event, db, clock) -> None:
