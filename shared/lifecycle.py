@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
+from shared.capacity import seats_available
 from shared.clock import require_aware
 from shared.enums import DefinitionStatus, OccurrenceStatus, PackageStatus, TicketTypeStatus
 from shared.settings import Parsed, SettingsProblem, read_bool, read_int
@@ -233,9 +234,8 @@ class TicketTypeSnapshot:
 
     @property
     def remaining(self) -> int | None:
-        if self.quantity_available is None:
-            return None
-        return max(self.quantity_available - self.quantity_sold, 0)
+        """Tickets of this type still for sale (``None``: unlimited); the same arithmetic as an occurrence's seats."""
+        return seats_available(capacity=self.quantity_available, seats_sold=self.quantity_sold)
 
 
 def ticket_type_status_due(ticket_type: TicketTypeSnapshot, *, now: datetime) -> TicketTypeStatus:
