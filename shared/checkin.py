@@ -4,7 +4,8 @@ kiosk offline, each feeding it snapshots from its own storage.
 Precedence, when several things are wrong at once, is the order staff should hear about them, most fundamental
 first, so one ticket gets the same answer at every gate:
 
-1. ``invalid``: unreadable, forged, unknown key, or no such ticket. Nothing else can be said about it.
+1. ``invalid``: unreadable, forged, unknown key, or a confirmation code with no such ticket. Nothing else can be
+   said about it. (An authentic token whose ticket the store does not know yet is judged on its claims.)
 2. ``revoked`` (credential): the token's key was revoked before it was issued, or a newer token replaced it.
    Nothing the token claims can be trusted, so this comes before anything the ticket's record says.
 3. ``wrong_occurrence``: an authentic ticket, for an occurrence this gate does not serve. Said before the
@@ -33,7 +34,7 @@ from enum import StrEnum
 from shared.clock import require_aware
 from shared.enums import OccurrenceStatus, TicketStatus
 from shared.passages import Direction, Passage, is_inside, last_entry
-from shared.qrtoken import TokenStatus, TokenVerification
+from shared.qrtoken import TicketClaims, TokenStatus, TokenVerification
 from shared.settings import Parsed, SettingsProblem, read_bool, read_int, section
 
 CHECK_IN_SETTINGS_KEY = "check_in"
@@ -160,7 +161,8 @@ class Gate:
 @dataclass(frozen=True)
 class CheckInOutcome:
     """The verdict and what to show. Display fields are empty when the ticket is unknown or the token unauthentic.
-    ``previous_entry`` says when and at which gate, for ``already_checked_in``."""
+    ``previous_entry`` says when and at which gate, for ``already_checked_in``. ``ticket_on_record`` is false when
+    an authentic token was judged on its claims alone (the store has not synced the ticket yet)."""
 
     status: CheckInStatus
     direction: Direction
@@ -171,6 +173,7 @@ class CheckInOutcome:
     notes: tuple[str, ...] = ()
     previous_entry: Passage | None = None
     token_status: TokenStatus | None = None
+    ticket_on_record: bool = True
 
     @property
     def ok(self) -> bool:
@@ -225,20 +228,29 @@ def decide_check_in(
     """Decide one scan. ``token`` is the verification of a scanned token, or ``None`` when the ticket was found by
     confirmation code (or by staff searching a name). ``ticket`` is the ticket found (by the token's ticket id or
     by code), ``None`` when there is none. ``occurrence`` is the ticket's occurrence; it may be ``None`` only when
-    the gate does not serve it. ``history`` is this ticket's passages, annulled ones included or not."""
+    the gate does not serve it. ``history`` is this ticket's passages, annulled ones included or not.
+
+    A ticket that is not on record but comes with an authentic token is judged on the token's claims, as a
+    confirmed ticket with no name: a kiosk offline since the ticket was sold online still admits it, and the
+    server, where a box-office device's offline sale has not been uploaded yet, says the same."""
     now = require_aware(now, "now")
     token_status = token.status if token is not None else None
 
-    def refuse(reason: RefusalReason, previous: Passage | None = None) -> CheckInOutcome:
-        shown = ticket if token is None or token.claims is not None else None
-        return _outcome(CheckInStatus.REFUSED, direction, reason, shown, token_status, previous)
-
-    if token is not None and token.claims is None:
-        return refuse(RefusalReason.INVALID)
+    claims = token.claims if token is not None else None
+    invalid = CheckInOutcome(CheckInStatus.REFUSED, direction, RefusalReason.INVALID, token_status=token_status)
+    if token is not None and claims is None:
+        return invalid
+    on_record = ticket is not None
     if ticket is None:
-        return refuse(RefusalReason.INVALID)
-    if token is not None and token.claims is not None and token.claims.ticket_id != ticket.id:
+        if claims is None:
+            return invalid
+        ticket = _unrecorded_ticket(claims)
+    elif claims is not None and claims.ticket_id != ticket.id:
         raise ValueError("the ticket given is not the one the token names")
+
+    def refuse(reason: RefusalReason, previous: Passage | None = None) -> CheckInOutcome:
+        return _outcome(CheckInStatus.REFUSED, direction, reason, ticket, on_record, token_status, previous)
+
     if any(passage.ticket_id != ticket.id for passage in history):
         raise ValueError("history holds passages of another ticket")
     if token is not None and (token.status is TokenStatus.KEY_REVOKED or _token_superseded(token, ticket)):
@@ -251,7 +263,7 @@ def decide_check_in(
     if direction is Direction.EXIT:
         if not is_inside(history):
             return refuse(RefusalReason.NOT_INSIDE)
-        return _outcome(CheckInStatus.OK, direction, None, ticket, token_status, None)
+        return _outcome(CheckInStatus.OK, direction, None, ticket, on_record, token_status, None)
 
     reason = _ticket_state_refusal(ticket, occurrence) or _timing_refusal(token, occurrence, now)
     if reason is not None:
@@ -263,19 +275,39 @@ def decide_check_in(
         admitted_before = previous is not None or ticket.status is TicketStatus.CHECKED_IN
     if admitted_before:
         return refuse(RefusalReason.ALREADY_CHECKED_IN, previous)
-    return _outcome(CheckInStatus.OK, direction, None, ticket, token_status, None)
+    return _outcome(CheckInStatus.OK, direction, None, ticket, on_record, token_status, None)
+
+
+def _unrecorded_ticket(claims: TicketClaims) -> TicketSnapshot:
+    """A stand-in for a ticket the store has not heard of yet, from what its authentic token says."""
+    return TicketSnapshot(
+        id=claims.ticket_id,
+        occurrence_id=claims.occurrence_id,
+        ticket_type_id=claims.ticket_type_id,
+        status=TicketStatus.CONFIRMED,  # tokens are issued on confirmation
+        holder_name="",
+    )
 
 
 def _outcome(
     status: CheckInStatus,
     direction: Direction,
     reason: RefusalReason | None,
-    ticket: TicketSnapshot | None,
+    ticket: TicketSnapshot,
+    on_record: bool,
     token_status: TokenStatus | None,
     previous: Passage | None,
 ) -> CheckInOutcome:
-    if ticket is None:
-        return CheckInOutcome(status, direction, reason, token_status=token_status)
+    if not on_record:
+        return CheckInOutcome(
+            status,
+            direction,
+            reason,
+            ticket_id=ticket.id,
+            previous_entry=previous,
+            token_status=token_status,
+            ticket_on_record=False,
+        )
     return CheckInOutcome(
         status=status,
         direction=direction,

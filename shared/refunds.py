@@ -19,8 +19,8 @@ start) is the last moment a guest may cancel at all; it is not the occurrence's 
 
 When the organizer cancels a ticket, or the occurrence is canceled, the refund is always in full.
 
-Rounding: amounts are whole minor units, rounded half up, in the guest's favour (50 % of 999 is 500): a half cent is
-nothing to the organizer and a visible short-change to the guest.
+Rounding: amounts are whole minor units, rounded half up in the guest's favour (50 % of 999 is 500), by
+``shared.money.percent_of``.
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from itertools import pairwise
 
 from shared.clock import require_aware
+from shared.money import percent_of
 from shared.settings import Parsed, SettingsProblem, read_int, read_percent, section
 
 REFUND_POLICY_KEY = "refund_policy"
@@ -109,11 +110,6 @@ class RefundDecision:
     percent: Decimal
     basis: RefundBasis
     tier: RefundTier | None = None
-
-
-def percent_of(amount_cents: int, percent: Decimal) -> int:
-    """``percent`` of ``amount_cents``, rounded half up to whole minor units."""
-    return int((Decimal(amount_cents) * percent / FULL).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def refund_amount(

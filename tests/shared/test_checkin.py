@@ -112,10 +112,29 @@ def test_a_ticket_found_by_confirmation_code_is_admitted_without_a_token() -> No
     assert decide(snapshot=ticket()).ok
 
 
-def test_no_ticket_found_is_invalid() -> None:
+def test_a_confirmation_code_with_no_ticket_is_invalid() -> None:
     outcome = decide(snapshot=None)
     assert outcome.reason is RefusalReason.INVALID
     assert outcome.holder_name is None
+
+
+def test_an_authentic_token_for_a_ticket_not_synced_yet_is_admitted_on_its_claims() -> None:
+    outcome = decide(snapshot=None, token=token_for(ticket(), now=START))
+    assert outcome.ok
+    assert outcome.ticket_id == ticket().id
+    assert not outcome.ticket_on_record
+    assert outcome.holder_name is None
+    assert outcome.notes == ()
+
+
+def test_an_unsynced_ticket_is_still_held_to_the_door_the_clock_and_its_passages() -> None:
+    token = token_for(ticket(), now=START)
+    elsewhere = token_for(ticket(occurrence_id=uuid.uuid4()), now=START)
+    assert decide(snapshot=None, token=elsewhere, occurrence=None).reason is RefusalReason.WRONG_OCCURRENCE
+    assert decide(snapshot=None, token=token, now=START - timedelta(minutes=1)).reason is RefusalReason.TOO_EARLY
+    again = decide(snapshot=None, token=token, history=(entry(START),))
+    assert again.reason is RefusalReason.ALREADY_CHECKED_IN
+    assert again.previous_entry == entry(START)
 
 
 @pytest.mark.parametrize("status", [TokenStatus.MALFORMED, TokenStatus.UNKNOWN_KEY, TokenStatus.BAD_SIGNATURE], ids=str)
