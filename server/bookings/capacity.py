@@ -193,9 +193,15 @@ HOLD_EXPIRED_REASON = "hold_expired"
 
 
 def release_expired_holds(
-    session: Session, *, now: datetime, occurrence_id: uuid.UUID | None = None, limit: int | None = None
+    session: Session,
+    *,
+    now: datetime,
+    occurrence_id: uuid.UUID | None = None,
+    ticket_type_id: uuid.UUID | None = None,
+    limit: int | None = None,
 ) -> ReleasedSeats:
-    """Expires pending orders whose hold ran out (of one occurrence, or any) and frees their seats. Does not commit.
+    """Expires pending orders whose hold ran out and frees their seats: those standing in the way of a sale (of its
+    occurrence, or of its ticket type, whose stock spans occurrences), or any. Does not commit.
 
     The UPDATE on ``orders`` claims them: of two transactions racing over the same order, the second finds it no
     longer pending and releases nothing. On PostgreSQL the sweeper's variant (``limit``) skips orders another
@@ -204,8 +210,13 @@ def release_expired_holds(
     claimable = sa.select(Order.id).where(
         Order.status == OrderStatus.PENDING, Order.hold_expires_at.is_not(None), Order.hold_expires_at <= now
     )
+    in_the_way = []
     if occurrence_id is not None:
-        claimable = claimable.where(Order.event_occurrence_id == occurrence_id)
+        in_the_way.append(Order.event_occurrence_id == occurrence_id)
+    if ticket_type_id is not None:
+        in_the_way.append(Order.ticket_type_id == ticket_type_id)
+    if in_the_way:
+        claimable = claimable.where(sa.or_(*in_the_way))
     if limit is not None:
         claimable = claimable.order_by(Order.hold_expires_at).limit(limit)
         if session.get_bind().dialect.name == "postgresql":

@@ -133,6 +133,8 @@ class Order(Timestamped, Base):
         sa.Index("ix_orders_org_id", "org_id"),
         # Releasing the expired holds of one occurrence, in the transaction that needs the seats.
         sa.Index("ix_orders_occurrence_status_expiry", "event_occurrence_id", "status", "hold_expires_at"),
+        # ... and of its ticket type, whose stock spans the occurrences of the event.
+        sa.Index("ix_orders_ticket_type_status_expiry", "ticket_type_id", "status", "hold_expires_at"),
         # The sweeper: every pending order whose hold ran out.
         sa.Index("ix_orders_status_expiry", "status", "hold_expires_at"),
         sa.Index("ix_orders_email", "email"),

@@ -1,17 +1,24 @@
-"""Where the booking path asks the shared rules: purchase eligibility and the quote.
+"""Where the booking path asks the shared rules: may this sale happen now, and what does it cost.
 
-Kept in one module so the service reads as "ask the rules, then act". The decisions themselves belong in
-``shared.lifecycle`` (``can_purchase``) and ``shared.pricing`` (quotes, fees); until those land this module holds the
-narrowest stand-ins that let the booking path run, each marked, to be replaced by a call.
+The ticket type's verdict is ``shared.lifecycle.can_purchase``; the quote is ``shared.pricing.build_quote`` with the
+event's fee policy; the total is spread over the tickets with ``shared.money.allocate_proportionally`` so that each
+ticket's ``price_paid_cents`` carries its share of the fee and the parts add up to the total exactly. This module only
+gathers the facts and maps verdicts to the API's error codes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from shared.enums import DefinitionStatus, OccurrenceStatus, TicketTypeStatus
+from shared.lifecycle import PurchaseRefusal, TicketTypeSnapshot, can_purchase
+from shared.money import allocate_proportionally
+from shared.pricing import CurrencyMismatch, LineItem, build_quote, parse_fee_policy
+
+# Occurrence statuses that still sell. Not (yet) a rule in shared.lifecycle, which judges the ticket type only.
+OCCURRENCE_ON_SALE = (OccurrenceStatus.SCHEDULED, OccurrenceStatus.CONFIRMED)
 
 
 @dataclass(frozen=True)
@@ -33,12 +40,24 @@ class SaleContext:
     min_quantity: int
     max_quantity: int
 
+    def ticket_type(self) -> TicketTypeSnapshot:
+        return TicketTypeSnapshot(
+            status=self.ticket_type_status,
+            quantity_available=self.quantity_available,
+            quantity_sold=self.quantity_sold,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            min_quantity=self.min_quantity,
+            max_quantity=self.max_quantity,
+        )
+
 
 @dataclass(frozen=True)
 class Refusal:
     code: str
     detail: str
     field: str | None = None
+    remaining: int | None = None
 
 
 @dataclass(frozen=True)
@@ -57,8 +76,9 @@ class Quote:
     fees_cents: int
     discount_cents: int
     total_cents: int
-    # What each ticket costs once fees and discounts are spread over them (``price_paid_cents``), in ticket order.
-    per_ticket_cents: tuple[int, ...] = field(default=())
+    # What each ticket costs with its share of fees and discounts (``price_paid_cents``), in ticket order.
+    per_ticket_cents: tuple[int, ...]
+    fee_label: str | None = None
 
     def as_document(self) -> dict[str, Any]:
         return {
@@ -66,49 +86,60 @@ class Quote:
             "lines": [line.__dict__ for line in self.lines],
             "subtotal_cents": self.subtotal_cents,
             "fees_cents": self.fees_cents,
+            "fee_label": self.fee_label,
             "discount_cents": self.discount_cents,
             "total_cents": self.total_cents,
         }
 
 
+_PURCHASE_REFUSALS: dict[PurchaseRefusal, tuple[str, str, str | None]] = {
+    PurchaseRefusal.DISABLED: ("ticket_type_not_on_sale", "This ticket type is not on sale.", "ticket_type_id"),
+    PurchaseRefusal.NOT_ON_SALE_YET: ("ticket_type_not_yet_on_sale", "This ticket type is not on sale yet.", None),
+    PurchaseRefusal.EXPIRED: ("ticket_type_expired", "This ticket type is no longer on sale.", "ticket_type_id"),
+    PurchaseRefusal.SOLD_OUT: ("ticket_type_sold_out", "This ticket type is sold out.", "ticket_type_id"),
+    PurchaseRefusal.BELOW_MIN_QUANTITY: ("quantity_below_minimum", "Buy more tickets of this type.", "quantity"),
+    PurchaseRefusal.ABOVE_MAX_QUANTITY: ("quantity_above_maximum", "Buy fewer tickets at once.", "quantity"),
+    PurchaseRefusal.NOT_ENOUGH_LEFT: ("ticket_type_sold_out", "Not enough tickets of this type are left.", "quantity"),
+}
+
+
 def purchase_refusal(context: SaleContext, *, quantity: int, now: datetime) -> Refusal | None:
-    """Why this purchase may not happen now, or ``None``. STAND-IN for ``shared.lifecycle.can_purchase``."""
+    """Why this purchase may not happen now, or ``None``."""
     if context.definition_status is not DefinitionStatus.ACTIVE:
         return Refusal("event_not_on_sale", "This event is not on sale.")
-    if context.occurrence_status not in (OccurrenceStatus.SCHEDULED, OccurrenceStatus.CONFIRMED):
+    if context.occurrence_status not in OCCURRENCE_ON_SALE:
         return Refusal("occurrence_not_on_sale", f"This occurrence is {context.occurrence_status}.")
     if now >= context.start_at:
         return Refusal("occurrence_started", "This occurrence has already started.")
-    if context.ticket_type_status is TicketTypeStatus.DISABLED:
-        return Refusal("ticket_type_not_on_sale", "This ticket type is not on sale.", "ticket_type_id")
-    if context.valid_from is not None and now < context.valid_from:
-        return Refusal("ticket_type_not_yet_on_sale", "This ticket type is not on sale yet.", "ticket_type_id")
-    if context.valid_until is not None and now >= context.valid_until:
-        return Refusal("ticket_type_expired", "This ticket type is no longer on sale.", "ticket_type_id")
-    if quantity < context.min_quantity:
-        return Refusal("quantity_below_minimum", f"Buy at least {context.min_quantity}.", "quantity")
-    if quantity > context.max_quantity:
-        return Refusal("quantity_above_maximum", f"Buy at most {context.max_quantity} at once.", "quantity")
-    return None
+    verdict = can_purchase(context.ticket_type(), quantity=quantity, now=now)
+    if verdict.allowed or verdict.reason is None:
+        return None
+    code, detail, field = _PURCHASE_REFUSALS[verdict.reason]
+    if verdict.reason in (PurchaseRefusal.BELOW_MIN_QUANTITY, PurchaseRefusal.ABOVE_MAX_QUANTITY):
+        limit = context.min_quantity if verdict.reason is PurchaseRefusal.BELOW_MIN_QUANTITY else context.max_quantity
+        detail = f"{detail} (limit {limit})"
+    return Refusal(code, detail, field, verdict.remaining)
 
 
 def quote(context: SaleContext, *, quantity: int, description: str) -> Quote:
-    """STAND-IN for ``shared.pricing``: list price times quantity, no fees."""
-    total = context.price_cents * quantity
-    line = QuoteLine(description, quantity, context.price_cents, total)
+    fees = parse_fee_policy(context.definition_settings).unwrap()
+    priced = build_quote(lines=[LineItem(description, context.price_cents, quantity, context.currency)], fees=fees)
+    assert not isinstance(priced, CurrencyMismatch)  # one line, one currency
+    lines = tuple(QuoteLine(li.label, li.quantity, li.unit_price_cents, li.total_cents) for li in priced.lines)
     return Quote(
-        currency=context.currency,
-        lines=(line,),
-        subtotal_cents=total,
-        fees_cents=0,
+        currency=priced.currency,
+        lines=lines,
+        subtotal_cents=priced.subtotal_cents,
+        fees_cents=priced.fee_cents,
         discount_cents=0,
-        total_cents=total,
-        per_ticket_cents=(context.price_cents,) * quantity,
+        total_cents=priced.total_cents,
+        per_ticket_cents=allocate_proportionally(priced.total_cents, [context.price_cents] * quantity),
+        fee_label=priced.fee_label if priced.fee_cents else None,
     )
 
 
 def complimentary(original: Quote) -> Quote:
-    """The same quote given away (a box-office comp): everything discounted, nothing to pay."""
+    """The same sale given away (a box-office comp): the list price shown, all of it discounted, no fee."""
     return Quote(
         currency=original.currency,
         lines=original.lines,

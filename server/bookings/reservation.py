@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from server.bookings import capacity, fastpath
 from server.bookings.models import Attendee, IdempotencyKey, Order, OrderStatus, SalesChannel, Ticket
-from server.bookings.policy import Quote, SaleContext, purchase_refusal, quote
+from server.bookings.policy import Quote, SaleContext, complimentary, purchase_refusal, quote
 from server.db.engine import is_postgresql
 from server.errors import Conflict, InvalidInput, NotFound
 from server.events.models import EventDefinition, EventOccurrence, TicketType
@@ -351,13 +351,12 @@ def plan_reservation(
         session, org_id=org_id, occurrence_id=request.occurrence_id, ticket_type_id=request.ticket_type_id
     )
     refusal = purchase_refusal(context, quantity=request.quantity, now=now)
-    if refusal is not None:
-        error = InvalidInput if refusal.field == "quantity" else Conflict
-        raise error(refusal.code, refusal.detail, field=refusal.field)
+    # Stock is the conditional UPDATE's to judge: expired holds may still count against it and are released then.
+    if refusal is not None and refusal.code != "ticket_type_sold_out":
+        error = InvalidInput if refusal.code.startswith("quantity_") else Conflict
+        raise error(refusal.code, refusal.detail, field=refusal.field, remaining=refusal.remaining)
     the_quote = quote(context, quantity=request.quantity, description=description)
     if request.complimentary:
-        from server.bookings.policy import complimentary
-
         the_quote = complimentary(the_quote)
     return ReservationPlan(
         org_id=org_id,
@@ -421,7 +420,9 @@ def reserve(
         attempt = _attempt(session, plan, fast_path=use_fast_path)
         if not attempt.ok:
             session.rollback()
-            released = capacity.release_expired_holds(session, now=now, occurrence_id=request.occurrence_id)
+            released = capacity.release_expired_holds(
+                session, now=now, occurrence_id=request.occurrence_id, ticket_type_id=request.ticket_type_id
+            )
             session.commit()
             if released.count == 0:
                 raise _refused(attempt)
@@ -459,7 +460,9 @@ def reserve_in_transaction(
     attempt = attempt_generic(session, plan)
     if not attempt.ok:
         savepoint.rollback()
-        released = capacity.release_expired_holds(session, now=now, occurrence_id=request.occurrence_id)
+        released = capacity.release_expired_holds(
+            session, now=now, occurrence_id=request.occurrence_id, ticket_type_id=request.ticket_type_id
+        )
         if released.count == 0:
             raise _refused(attempt)
         savepoint = session.begin_nested()

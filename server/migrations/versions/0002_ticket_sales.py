@@ -8,8 +8,8 @@ Create Date: 2026-11-25
 Reviewed by hand. Notes:
 - New enumerations are native types on PostgreSQL and CHECK-constrained VARCHARs on SQLite, as in 0001.
 - ``tickets.order_id`` and ``attendees.erased_at`` are added in batch mode: SQLite alters a table by copying it.
-- ``orders`` has two indexes for releasing holds: per occurrence (the booking path frees expired holds of the
-  occurrence it needs) and over all pending orders (the sweeper).
+- ``orders`` has three indexes for releasing holds: per occurrence and per ticket type (the booking path frees the
+  expired holds that stand in its way) and over all pending orders (the sweeper).
 """
 
 from collections.abc import Sequence
@@ -87,6 +87,9 @@ def upgrade() -> None:
     op.create_index("ix_orders_org_id", "orders", ["org_id"])
     op.create_index(
         "ix_orders_occurrence_status_expiry", "orders", ["event_occurrence_id", "status", "hold_expires_at"]
+    )
+    op.create_index(
+        "ix_orders_ticket_type_status_expiry", "orders", ["ticket_type_id", "status", "hold_expires_at"]
     )
     op.create_index("ix_orders_status_expiry", "orders", ["status", "hold_expires_at"])
     op.create_index("ix_orders_email", "orders", ["email"])

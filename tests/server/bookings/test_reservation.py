@@ -167,3 +167,38 @@ def test_another_orgs_occurrence_answers_not_found(client, event, other_org, db)
 
     assert reserve(client, rival_slug, event).status_code == 404
     assert reserve(client, "no-such-org", event).status_code == 404
+
+
+def test_quote_adds_the_events_fee_and_spreads_the_total_over_the_tickets(client, org_slug, db, org, clock) -> None:
+    event = make_sellable_event(
+        db,
+        org,
+        start_at=clock() + timedelta(days=2),
+        price_cents=1000,
+        definition_settings={"fees": {"percent": "2.5", "fixed_per_ticket_cents": 33}},
+    )
+
+    order = reserve(client, org_slug, event, quantity=3).json()
+
+    quote = order["quote"]
+    assert (quote["subtotal_cents"], quote["fees_cents"], quote["total_cents"]) == (3000, 75 + 99, 3174)
+    assert sum(t["price_paid_cents"] for t in order["tickets"]) == 3174
+    assert (
+        max(t["price_paid_cents"] for t in order["tickets"]) - min(t["price_paid_cents"] for t in order["tickets"]) <= 1
+    )
+
+
+def test_expired_hold_on_another_occurrence_frees_ticket_type_stock(client, org_slug, db, org, clock) -> None:
+    from server.events.models import EventDefinition
+    from tests.support.factories import SellableEvent, make_occurrence
+
+    event = make_sellable_event(db, org, start_at=clock() + timedelta(days=2), quantity_available=2)
+    with db() as session:
+        definition = session.get_one(EventDefinition, event.definition_id)
+        other = make_occurrence(session, definition, start_at=clock() + timedelta(days=3))
+        session.commit()
+        sibling = SellableEvent(event.definition_id, other.id, event.ticket_type_id, other.start_at)
+    reserve(client, org_slug, sibling, quantity=2)
+    clock.advance(minutes=15)
+
+    assert reserve(client, org_slug, event, quantity=2).status_code == 201
