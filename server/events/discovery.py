@@ -115,9 +115,7 @@ def search_occurrences(
     if search.has_seats:
         capacity = _capacity_expression()
         query = query.where(
-            sa.or_(
-                capacity.is_(None), EventOccurrence.seats_sold + EventOccurrence.seats_blocked < capacity
-            )
+            sa.or_(capacity.is_(None), EventOccurrence.seats_sold + EventOccurrence.seats_blocked < capacity)
         )
     if search.cursor:
         after_start, after_id = decode_cursor(search.cursor)
@@ -127,9 +125,7 @@ def search_occurrences(
                 sa.and_(EventOccurrence.start_at == after_start, EventOccurrence.id > after_id),
             )
         )
-    rows = session.execute(
-        query.order_by(EventOccurrence.start_at, EventOccurrence.id).limit(search.limit + 1)
-    ).all()
+    rows = session.execute(query.order_by(EventOccurrence.start_at, EventOccurrence.id).limit(search.limit + 1)).all()
     page = rows[: search.limit]
     items = [
         OccurrenceListing(

@@ -130,9 +130,7 @@ def update_ticket_type(
     return _ticket_type_read(updated, now)
 
 
-@router.post(
-    "/events/{event_id}/occurrences", response_model=list[OccurrenceRead], status_code=status.HTTP_201_CREATED
-)
+@router.post("/events/{event_id}/occurrences", response_model=list[OccurrenceRead], status_code=status.HTTP_201_CREATED)
 def schedule_occurrence(
     event_id: uuid.UUID, body: OccurrenceCreate, session: DbSession, clock: ClockDep, principal: CanManageEvents
 ) -> object:
@@ -237,6 +235,11 @@ def cancel_occurrence(
     occurrence_id: uuid.UUID, body: OccurrenceCancel, session: DbSession, clock: ClockDep, principal: CanManageEvents
 ) -> object:
     scheduling.cancel_occurrence(
-        session=session, org_id=principal.org_id, occurrence_id=occurrence_id, reason=body.reason, now=clock()
+        session=session,
+        org_id=principal.org_id,
+        occurrence_id=occurrence_id,
+        reason=body.reason,
+        force=body.force,
+        now=clock(),
     )
     return read_occurrence(occurrence_id, session, principal)

@@ -197,6 +197,7 @@ class OccurrenceTransition(_Strict):
 
 class OccurrenceCancel(_Strict):
     reason: str = Field(min_length=1, max_length=2000)
+    force: bool = Field(default=False, description="Cancel even after the cancellation cutoff.")
 
 
 class OccurrenceRead(BaseModel):
@@ -238,9 +239,15 @@ class OccurrencePage(BaseModel):
     next_cursor: str | None
 
 
+class SkippedSlot(BaseModel):
+    start_at: datetime
+    conflicting_occurrence_id: uuid.UUID | None
+
+
 class GenerationResult(BaseModel):
     created: list[OccurrenceRead]
     skipped_existing: int
+    skipped_venue_conflicts: list[SkippedSlot]
 
 
 class PublicOccurrence(BaseModel):

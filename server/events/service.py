@@ -21,6 +21,7 @@ from server.tenancy.service import slugify
 from server.villas.models import Space
 from shared import lifecycle
 from shared.enums import DefinitionStatus, OccurrenceStatus, TicketTypeStatus
+from shared.settings import SettingsProblem
 
 LIVE_OCCURRENCE_STATUSES = (OccurrenceStatus.SCHEDULED, OccurrenceStatus.CONFIRMED, OccurrenceStatus.IN_PROGRESS)
 SLUG_CONSTRAINT = "event_def_org_slug_unique"
@@ -93,12 +94,37 @@ def _commit_definition(session: Session, slug: str) -> None:
         raise
 
 
+def settings_error(problems: list[SettingsProblem]) -> InvalidInput:
+    return InvalidInput(
+        "invalid_settings",
+        "; ".join(str(problem) for problem in problems),
+        field=f"settings.{problems[0].path}",
+        errors=[{"field": f"settings.{p.path}", "message": p.message} for p in problems],
+    )
+
+
 def _validated_settings(settings: dict[str, Any]) -> dict[str, Any]:
     problems = validate_definition_settings(settings)
     if problems:
-        field, message = problems[0]
-        raise InvalidInput("invalid_settings", message, field=f"settings.{field}", problems=dict(problems))
+        raise settings_error(problems)
     return settings
+
+
+TRANSITION_MESSAGES = {
+    lifecycle.TransitionRefusal.UNCHANGED: "It is already in that status.",
+    lifecycle.TransitionRefusal.NOT_ALLOWED: "That status change is not allowed from the current status.",
+    lifecycle.TransitionRefusal.NO_TICKET_TYPES: "Add at least one ticket type before activating the event.",
+    lifecycle.TransitionRefusal.NO_ITEMS: "Add at least one item before activating the package.",
+    lifecycle.TransitionRefusal.NOT_STARTED: "The occurrence has not started yet.",
+    lifecycle.TransitionRefusal.CUTOFF_PASSED: "The cancellation cutoff has passed; cancel with force to override.",
+}
+
+
+def transition_refused(verdict: lifecycle.TransitionVerdict, current: str, target: str) -> Conflict:
+    reason = verdict.reason or lifecycle.TransitionRefusal.NOT_ALLOWED
+    return Conflict(
+        str(reason), f"{current} -> {target}: {TRANSITION_MESSAGES[reason]}", field="status", current_status=current
+    )
 
 
 def create_definition(
@@ -214,9 +240,11 @@ def change_definition_status(
     ticket_types = session.scalar(
         sa.select(sa.func.count()).select_from(TicketType).where(TicketType.event_definition_id == definition.id)
     )
-    verdict = lifecycle.definition_transition(current=definition.status, target=status, ticket_type_count=ticket_types)
+    verdict = lifecycle.definition_transition(
+        current=definition.status, target=status, ticket_type_count=ticket_types or 0
+    )
     if not verdict.allowed:
-        raise Conflict(verdict.reason, verdict.message, field="status")
+        raise transition_refused(verdict, definition.status, status)
     definition.status = status
     definition.updated_at = now
     session.commit()
@@ -272,9 +300,7 @@ def _check_ticket_type_values(ticket_type: TicketType) -> None:
     ):
         raise InvalidInput("invalid_validity_window", "valid_from must be before valid_until.", field="valid_from")
     if ticket_type.max_quantity < ticket_type.min_quantity:
-        raise InvalidInput(
-            "invalid_quantity_range", "max_quantity cannot be below min_quantity.", field="max_quantity"
-        )
+        raise InvalidInput("invalid_quantity_range", "max_quantity cannot be below min_quantity.", field="max_quantity")
     if ticket_type.quantity_available is not None and ticket_type.quantity_available < ticket_type.quantity_sold:
         raise Conflict(
             "quantity_below_sold",
@@ -335,11 +361,18 @@ def update_ticket_type(
     return ticket_type
 
 
-def effective_ticket_type_status(ticket_type: TicketType, now: datetime) -> TicketTypeStatus:
-    return lifecycle.ticket_type_status(
-        stored=ticket_type.status,
-        quantity_sold=ticket_type.quantity_sold,
+def ticket_type_snapshot(ticket_type: TicketType) -> lifecycle.TicketTypeSnapshot:
+    return lifecycle.TicketTypeSnapshot(
+        status=ticket_type.status,
         quantity_available=ticket_type.quantity_available,
+        quantity_sold=ticket_type.quantity_sold,
+        valid_from=ticket_type.valid_from,
         valid_until=ticket_type.valid_until,
-        now=now,
+        min_quantity=ticket_type.min_quantity,
+        max_quantity=ticket_type.max_quantity,
     )
+
+
+def effective_ticket_type_status(ticket_type: TicketType, now: datetime) -> TicketTypeStatus:
+    """The stored status with what follows from sales and the clock (sold out, expired) applied."""
+    return lifecycle.ticket_type_status_due(ticket_type_snapshot(ticket_type), now=now)

@@ -180,12 +180,17 @@ def test_racing_schedulers_book_a_venue_slot_exactly_once(app, org: SeededOrg, c
         assert session.query(EventOccurrence).count() == 1
 
 
-def test_status_moves_forward_one_step_at_a_time(client: TestClient, org: SeededOrg) -> None:
+def test_status_moves_forward_one_step_at_a_time(client: TestClient, org: SeededOrg, clock) -> None:
     occurrence = schedule(client, org, create_event(client, org)["id"], START)[0]
     url = f"/api/v1/occurrences/{occurrence['id']}/status"
     skipped = client.post(url, json={"status": "completed"}, headers=org.headers)
     assert skipped.status_code == 409
-    for status in ("confirmed", "in_progress", "completed"):
+    assert client.post(url, json={"status": "confirmed"}, headers=org.headers).json()["status"] == "confirmed"
+    early = client.post(url, json={"status": "in_progress"}, headers=org.headers)
+    assert early.status_code == 409
+    assert early.json()["code"] == "not_started"
+    clock.set(START)
+    for status in ("in_progress", "completed"):
         response = client.post(url, json={"status": status}, headers=org.headers)
         assert response.status_code == 200, response.text
         assert response.json()["status"] == status
@@ -201,15 +206,32 @@ def test_cancel_needs_the_cancel_action(client: TestClient, org: SeededOrg) -> N
     assert response.json()["code"] == "use_cancel"
 
 
-def test_cancel_is_refused_after_the_configured_cutoff(client: TestClient, org: SeededOrg, clock) -> None:
+def test_cancel_is_refused_after_the_configured_cutoff_unless_forced(client: TestClient, org: SeededOrg, clock) -> None:
     event = create_event(client, org, settings={"cancellation_cutoff_hours": 24})
     occurrence = schedule(client, org, event["id"], clock() + timedelta(hours=30))[0]
+    url = f"/api/v1/occurrences/{occurrence['id']}"
+    clock.advance(hours=5)
+    assert client.post(f"{url}/cancel", json={"reason": "still early"}, headers=org.headers).status_code == 200
+    second = schedule(client, org, event["id"], clock() + timedelta(hours=30))[0]
+    url = f"/api/v1/occurrences/{second['id']}"
     clock.advance(hours=7)
-    response = client.post(
-        f"/api/v1/occurrences/{occurrence['id']}/cancel", json={"reason": "late"}, headers=org.headers
-    )
+    response = client.post(f"{url}/cancel", json={"reason": "late"}, headers=org.headers)
     assert response.status_code == 409
-    assert client.get(f"/api/v1/occurrences/{occurrence['id']}", headers=org.headers).json()["status"] == "scheduled"
+    assert response.json()["code"] == "cutoff_passed"
+    assert client.get(url, headers=org.headers).json()["status"] == "scheduled"
+    forced = client.post(f"{url}/cancel", json={"reason": "storm", "force": True}, headers=org.headers)
+    assert forced.json()["status"] == "canceled"
+
+
+def test_bad_check_in_settings_are_refused_naming_the_setting(client: TestClient, org: SeededOrg) -> None:
+    event = create_event(client, org)
+    response = client.post(
+        f"/api/v1/events/{event['id']}/occurrences",
+        json={"start_at": START.isoformat(), "timezone": "UTC", "settings": {"check_in": {"allow_reentry": "yes"}}},
+        headers=org.headers,
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "settings.check_in.allow_reentry"
 
 
 def test_a_canceled_occurrence_cannot_be_reopened(client: TestClient, org: SeededOrg) -> None:

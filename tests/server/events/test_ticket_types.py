@@ -108,7 +108,5 @@ def test_another_orgs_ticket_type_is_not_found(client: TestClient, org: SeededOr
     event = create_event(client, org)
     created = add_ticket_type(client, org, event["id"])
     assert client.get(f"/api/v1/ticket-types/{created['id']}", headers=other_org.headers).status_code == 404
-    patched = client.patch(
-        f"/api/v1/ticket-types/{created['id']}", json={"price_cents": 1}, headers=other_org.headers
-    )
+    patched = client.patch(f"/api/v1/ticket-types/{created['id']}", json={"price_cents": 1}, headers=other_org.headers)
     assert patched.status_code == 404
