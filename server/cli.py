@@ -83,6 +83,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_generate_occurrences(args: argparse.Namespace) -> int:
+    from server.events.scheduling import generate_all_recurring
+
+    settings = get_settings()
+    engine = create_db_engine(settings.database_url, pool_size=1)
+    failures = 0
+    try:
+        with create_session_factory(engine)() as session:
+            results = generate_all_recurring(
+                session=session, now=utcnow(), horizon_days=args.days or settings.occurrence_horizon_days
+            )
+    finally:
+        engine.dispose()
+    for definition_id, result in results.items():
+        if isinstance(result, Exception):
+            failures += 1
+            print(f"{definition_id}: FAILED {result}", file=sys.stderr)
+            continue
+        print(
+            f"{definition_id}: {len(result.created)} created, {result.skipped_existing} existing, "
+            f"{len(result.skipped_venue_conflicts)} skipped for venue conflicts"
+        )
+    print(f"{len(results)} recurring events processed")
+    return 1 if failures else 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from server.demo import run_demo
 
@@ -145,6 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
     bootstrap = add("bootstrap", cmd_bootstrap, "Create the first organization, account and admin token.")
     bootstrap.add_argument("--org", default="My Organization")
     bootstrap.add_argument("--account", default="Organizer")
+
+    generate = add(
+        "generate-occurrences", cmd_generate_occurrences, "Create the coming occurrences of every recurring event."
+    )
+    generate.add_argument("--days", type=int, default=None, help="horizon (default: USHER_OCCURRENCE_HORIZON_DAYS)")
 
     jobs = add("jobs", cmd_jobs, "Run the periodic jobs (holds, occurrence status, mail) once and exit.")
     jobs.add_argument("action", choices=["run-once"])

@@ -164,3 +164,10 @@ def default_account_id(*, session: Session, org_id: uuid.UUID) -> uuid.UUID:
     if account_id is None:
         raise NotFound("account_not_found", "The organization has no account.")
     return account_id
+
+
+def get_organization_by_slug(*, session: Session, slug: str) -> Organization:
+    organization = session.scalar(sa.select(Organization).where(Organization.slug == slug))
+    if organization is None:
+        raise NotFound("organization_not_found", f"No organization '{slug}'.")
+    return organization

@@ -1,20 +1,21 @@
-"""A clock the test moves by hand: time is an edge of the world, so faking it is allowed."""
+"""The shared ManualClock, callable like the server's clock (``now = clock()``): time is an edge of the world,
+so the tests move it by hand."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from shared import clock as shared_clock
 
-class ManualClock:
-    def __init__(self, start: datetime | None = None) -> None:
-        self.current = start or datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+DEFAULT_START = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+class ManualClock(shared_clock.ManualClock):
+    def __init__(self, start: datetime = DEFAULT_START) -> None:
+        super().__init__(start)
 
     def __call__(self) -> datetime:
-        return self.current
+        return self.now()
 
-    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
-        self.current += delta if delta is not None else timedelta(**kwargs)
-        return self.current
-
-    def set(self, moment: datetime) -> None:
-        self.current = moment
+    def advance(self, delta: timedelta | None = None, **parts: float) -> datetime:
+        return super().advance(delta if delta is not None else timedelta(**parts))

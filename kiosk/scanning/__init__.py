@@ -1,0 +1,1 @@
+"""Scans that do not come from the camera: USB barcode scanners acting as keyboards."""
