@@ -1,7 +1,7 @@
 """Flash-sale benchmark: many guests buying 1-4 tickets each from one occurrence, on PostgreSQL, through a real
 uvicorn server, against the floor of the same stack.
 
-    .venv/bin/python bench/flash_sale.py                       # 64 clients, 3000 requests per round
+    .venv/bin/python bench/flash_sale.py                       # 32 clients, 3000 requests per round
     .venv/bin/python bench/flash_sale.py --clients 64 --requests 3000 --rounds 2
 
 The server runs in its own process (uvicorn, one worker, uvloop + httptools, no access log) with the real app and one
@@ -37,20 +37,20 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from fastapi import Response  # noqa: E402
+
+from server.app import create_app  # noqa: E402
+from server.bookings import capacity  # noqa: E402
 from server.db.engine import create_db_engine, create_session_factory  # noqa: E402
 from server.db.migrate import upgrade  # noqa: E402
+from server.deps import ClockDep, DbSession  # noqa: E402
 
+SERVER_PID = 0
 ADMIN_URL = os.environ.get("USHER_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 def bench_app():  # type: ignore[no-untyped-def]
     """The app under test, plus the floor route (uvicorn --factory entry point)."""
-    from fastapi import Response
-
-    from server.app import create_app
-    from server.bookings import capacity
-    from server.deps import ClockDep, DbSession
-
     app = create_app()
 
     @app.post("/bench/floor/{occurrence_id}")
@@ -62,6 +62,45 @@ def bench_app():  # type: ignore[no-untyped-def]
     return app
 
 
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU time of each process, from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    times = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        times[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return times
+
+
+def _spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds between two readings; a process that appeared in between counts from zero."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip().startswith("postgres"):
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+@dataclass
+class CpuUse:
+    """CPU milliseconds per request: the server process, PostgreSQL, the load generator (this process)."""
+
+    server: float
+    postgres: float
+    client: float
+
+
 @dataclass
 class Round:
     name: str
@@ -70,6 +109,7 @@ class Round:
     latencies: list[float]
     statuses: dict[int, int]
     tickets: int
+    cpu: CpuUse | None = None
 
     @property
     def rps(self) -> float:
@@ -197,14 +237,26 @@ async def run_round(
                 if response.status_code == 201:
                     tickets += quantity
 
+        server_before, postgres_before = _cpu_seconds([SERVER_PID]), _cpu_seconds(_postgres_pids())
+        client_before = time.process_time()
         started = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(clients)))
         seconds = time.perf_counter() - started
-    return Round(name, requests, seconds, latencies, statuses, tickets)
+        client_spent = time.process_time() - client_before
+        server_spent = _spent(server_before, _cpu_seconds([SERVER_PID]))
+        postgres_spent = _spent(postgres_before, _cpu_seconds(_postgres_pids()))
+    cpu = CpuUse(*(spent * 1000 / requests for spent in (server_spent, postgres_spent, client_spent)))
+    return Round(name, requests, seconds, latencies, statuses, tickets, cpu)
 
 
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "USHER_DATABASE_URL": url, "USHER_RUN_JOBS": "false", "USHER_DATABASE_POOL_SIZE": "20"}
+def start_server(url: str, port: int, *, single_statement: bool) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "USHER_DATABASE_URL": url,
+        "USHER_RUN_JOBS": "false",
+        "USHER_DATABASE_POOL_SIZE": "20",
+        "USHER_BOOKING_SINGLE_STATEMENT": "true" if single_statement else "false",
+    }
     process = subprocess.Popen(
         [
             sys.executable,
@@ -256,10 +308,16 @@ def check_oversell(url: str, occurrence_id: uuid.UUID, capacity_seats: int) -> t
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--requests", type=int, default=3000, help="requests per measured round")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--path",
+        choices=["single", "generic"],
+        default="single",
+        help="the booking path on PostgreSQL: one statement (default) or one statement per step",
+    )
     args = parser.parse_args()
     rng = random.Random(7)
 
@@ -267,7 +325,9 @@ def main() -> int:
     sellout_seats = 500
     capacities: list[int | None] = [None] * (2 * args.rounds + 1) + [sellout_seats]
     slug, events = seed(url, capacities)
-    server = start_server(url, args.port)
+    server = start_server(url, args.port, single_statement=args.path == "single")
+    global SERVER_PID
+    SERVER_PID = server.pid
     base = f"http://127.0.0.1:{args.port}"
     floors: list[Round] = []
     sales: list[Round] = []
@@ -312,9 +372,13 @@ def main() -> int:
     _admin(f'DROP DATABASE IF EXISTS "{sa.engine.make_url(url).database}" WITH (FORCE)')
 
     floor = max(floors, key=lambda r: r.rps)
+    assert all(set(r.statuses) == {200} for r in floors), [r.statuses for r in floors]
     best = max(sales, key=lambda r: r.rps)
     errors = sum(count for code, count in best.statuses.items() if code >= 500)
-    print(f"clients {args.clients}, {args.requests} requests per round, {args.rounds} rounds (best round shown)")
+    print(
+        f"clients {args.clients}, {args.requests} requests per round, {args.rounds} rounds (best round shown), "
+        f"{args.path} booking path"
+    )
     print("latency p50 / p99")
     print(f"floor (capacity UPDATE only): {floor.rps:8.0f} req/s  {floor.pct(0.5):6.1f} / {floor.pct(0.99):6.1f} ms")
     print(
@@ -326,6 +390,12 @@ def main() -> int:
         f"sale {[round(r.rps) for r in sales]})"
     )
     print(f"status codes: {best.statuses}; 5xx: {errors}")
+    for label, measured in (("floor", floor), ("reservation", best)):
+        assert measured.cpu is not None
+        print(
+            f"CPU per request, {label}: server {measured.cpu.server:.2f} ms, "
+            f"PostgreSQL {measured.cpu.postgres:.2f} ms, load generator {measured.cpu.client:.2f} ms"
+        )
     print(
         f"sell-out: {sold_out.statuses} -> seats_sold {seats_sold}, ticket rows {ticket_rows}, capacity "
         f"{sellout_seats}, oversold {oversold}"

@@ -269,7 +269,8 @@ def load_sale_context(
         statement = statement.join(Organization, Organization.id == EventOccurrence.org_id).where(
             Organization.slug == org.slug
         )
-    row = session.execute(statement).first()
+    # Core, not the ORM: plain columns on the hot path need none of its bookkeeping.
+    row = session.connection().execute(statement).first()
     if row is None:
         raise NotFound(
             "ticket_type_not_found",
