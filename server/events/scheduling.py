@@ -352,6 +352,9 @@ def cancel_occurrence(
     occurrence.cancellation_reason = reason
     occurrence.canceled_at = now
     occurrence.updated_at = now
+    # Writing the status first takes the occurrence's row lock: a reservation in flight (it holds that lock) commits
+    # before the orders are read below, and every later one sees the occurrence canceled and takes nothing.
+    session.flush()
     # Its tickets go in the same transaction: canceled with full refunds, rows kept, mails queued.
     bookings_service.cancel_tickets_of_occurrence(session=session, occurrence=occurrence, now=now, reason=reason)
     session.commit()

@@ -93,3 +93,75 @@ def test_concurrent_requests_with_one_idempotency_key_make_one_order(app, db, or
     assert [r.status_code for r in responses].count(201) == 1
     assert len({r.json()["id"] for r in responses}) == 1
     assert counters(db, event) == (2, 2, 2)
+
+
+def test_a_reservation_committing_during_an_occurrence_cancel_is_canceled_too(postgres_url: str, clock) -> None:
+    """The cancel takes the occurrence's row lock before it looks for orders: a reservation that held that lock
+    commits first and its tickets are then found and canceled; none can slip in after the cancel has looked."""
+    from server.db.engine import create_db_engine
+
+    engine = create_db_engine(postgres_url, pool_size=4)
+    try:
+        _race_reservation_against_cancel(engine, clock)
+    finally:
+        engine.dispose()
+
+
+def _race_reservation_against_cancel(engine, clock) -> None:
+    import threading
+    import time
+
+    import sqlalchemy as sa
+
+    from server.bookings.reservation import AttendeeDetails, ReserveRequest, reserve_in_transaction
+    from server.db.engine import create_session_factory
+    from server.events.models import EventOccurrence
+    from server.events.scheduling import cancel_occurrence
+    from shared.enums import OccurrenceStatus
+    from tests.support.orgs import make_org
+
+    factory = create_session_factory(engine)
+    org = make_org(factory, clock)
+    event = make_sellable_event(factory, org, start_at=clock() + timedelta(days=5), capacity=10)
+    request = ReserveRequest(
+        occurrence_id=event.occurrence_id,
+        ticket_type_id=event.ticket_type_id,
+        attendees=(AttendeeDetails(given_name="Late", family_name="Buyer", email="late@example.com"),),
+    )
+    buyer = factory()
+    reserve_in_transaction(session=buyer, org_id=org.org_id, request=request, now=clock(), hold=timedelta(minutes=15))
+    errors: list[BaseException] = []
+
+    def cancel() -> None:
+        try:
+            with factory() as session:
+                cancel_occurrence(
+                    session=session,
+                    org_id=org.org_id,
+                    occurrence_id=event.occurrence_id,
+                    reason="storm",
+                    force=False,
+                    now=clock(),
+                )
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    canceller = threading.Thread(target=cancel)
+    canceller.start()
+    deadline = time.monotonic() + 20
+    with engine.connect() as monitor:
+        while not monitor.scalar(
+            sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        ):
+            assert time.monotonic() < deadline, "the cancel never waited for the buyer's lock"
+            time.sleep(0.01)
+    buyer.commit()
+    buyer.close()
+    canceller.join(timeout=30)
+    assert not errors, errors
+    with factory() as session:
+        status = session.scalar(sa.select(EventOccurrence.status).where(EventOccurrence.id == event.occurrence_id))
+    assert status is OccurrenceStatus.CANCELED
+    assert counters(factory, event) == (0, 0, 0)
