@@ -103,6 +103,11 @@ class SpaceKind(StrEnum):
     VENUE = "venue"
 
 
+class SalesChannel(StrEnum):
+    ONLINE = "online"
+    BOX_OFFICE = "box_office"
+
+
 class Permission(StrEnum):
     """The spec's permissions (Authorization & Access domain), carried by API tokens."""
 

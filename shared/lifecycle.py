@@ -266,6 +266,37 @@ class PurchaseVerdict:
     remaining: int | None  # what is left of this type (None: unlimited), to say "only 3 left"
 
 
+class SaleRefusal(StrEnum):
+    EVENT_NOT_ON_SALE = "event_not_on_sale"  # the definition is a draft, paused or archived
+    OCCURRENCE_NOT_ON_SALE = "occurrence_not_on_sale"  # canceled or completed
+    OCCURRENCE_STARTED = "occurrence_started"  # online sales close at the start
+    OCCURRENCE_ENDED = "occurrence_ended"  # the door sells until the end
+
+
+def occurrence_sale_refusal(
+    *,
+    definition_status: DefinitionStatus,
+    occurrence_status: OccurrenceStatus,
+    start_at: datetime,
+    end_at: datetime,
+    now: datetime,
+    at_the_door: bool,
+) -> SaleRefusal | None:
+    """Why no ticket of this occurrence may be sold at ``now``, or ``None``. Online sales stop when it starts; the
+    box office at the door goes on selling walk-ups while it runs."""
+    start_at, end_at, now = require_aware(start_at, "start_at"), require_aware(end_at, "end_at"), require_aware(now)
+    if definition_status is not DefinitionStatus.ACTIVE:
+        return SaleRefusal.EVENT_NOT_ON_SALE
+    selling = (OccurrenceStatus.SCHEDULED, OccurrenceStatus.CONFIRMED)
+    if occurrence_status not in (*selling, OccurrenceStatus.IN_PROGRESS) or (
+        occurrence_status is OccurrenceStatus.IN_PROGRESS and not at_the_door
+    ):
+        return SaleRefusal.OCCURRENCE_NOT_ON_SALE
+    if at_the_door:
+        return SaleRefusal.OCCURRENCE_ENDED if now >= end_at else None
+    return SaleRefusal.OCCURRENCE_STARTED if now >= start_at else None
+
+
 def can_purchase(ticket_type: TicketTypeSnapshot, *, quantity: int, now: datetime) -> PurchaseVerdict:
     """Whether ``quantity`` tickets of this type may be bought at ``now``, as far as the type is concerned; the
     occurrence's capacity is ``shared.capacity``'s question. Refusals in this order: disabled, not on sale yet,

@@ -44,7 +44,7 @@ import struct
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from cryptography.exceptions import InvalidSignature
@@ -181,6 +181,32 @@ class TicketClaims:
             object.__setattr__(self, name, _whole_seconds(getattr(self, name), name))
         if self.valid_from >= self.valid_until:
             raise ValueError("valid_from must be before valid_until")
+
+
+# A token's outer validity window around its occurrence. Check-in's doors-open and late-entry rules work inside it;
+# the window only makes sure an old token cannot be replayed for ever.
+VALID_BEFORE_START = timedelta(hours=24)
+VALID_AFTER_END = timedelta(hours=6)
+
+
+def claims_for_ticket(
+    *,
+    ticket_id: uuid.UUID,
+    occurrence_id: uuid.UUID,
+    ticket_type_id: uuid.UUID,
+    start_at: datetime,
+    end_at: datetime,
+    issued_at: datetime,
+) -> TicketClaims:
+    """The claims every issuer signs for a ticket (the server on confirmation, a kiosk selling offline)."""
+    return TicketClaims(
+        ticket_id=ticket_id,
+        occurrence_id=occurrence_id,
+        ticket_type_id=ticket_type_id,
+        valid_from=start_at - VALID_BEFORE_START,
+        valid_until=end_at + VALID_AFTER_END,
+        issued_at=issued_at,
+    )
 
 
 class TokenStatus(StrEnum):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -26,11 +26,7 @@ from server.payments.models import RefundRequest, RefundStatus
 from server.signing import service as signing
 from shared.codes import new_confirmation_code
 from shared.enums import TicketStatus
-from shared.qrtoken import TicketClaims, sign_ticket
-
-# The token's outer validity window around the occurrence (the kiosk's doors-open rule works inside it).
-TOKEN_VALID_BEFORE_START = timedelta(hours=24)
-TOKEN_VALID_AFTER_END = timedelta(hours=6)
+from shared.qrtoken import claims_for_ticket, sign_ticket
 
 
 class PaymentResult(StrEnum):
@@ -77,12 +73,12 @@ def issue_tickets(
     key = signing.current_signing_key(session=session, org_id=order.org_id, secret_key=secret_key, now=now)
     updates = []
     for ticket_id in ticket_ids:
-        claims = TicketClaims(
+        claims = claims_for_ticket(
             ticket_id=ticket_id,
             occurrence_id=order.event_occurrence_id,
             ticket_type_id=order.ticket_type_id,
-            valid_from=occurrence.start_at - TOKEN_VALID_BEFORE_START,
-            valid_until=occurrence.end_at + TOKEN_VALID_AFTER_END,
+            start_at=occurrence.start_at,
+            end_at=occurrence.end_at,
             issued_at=now,
         )
         updates.append(

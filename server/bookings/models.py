@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db.core import Base, Timestamped, account_fk, named, org_fk, settings_column, uuid_pk
 from server.db.types import JSONDocument, TextList, UTCDateTime, enum_column_type
-from shared.enums import TicketStatus
+from shared.enums import SalesChannel, TicketStatus
 
 
 class OrderStatus(StrEnum):
@@ -30,11 +30,6 @@ class OrderStatus(StrEnum):
     EXPIRED = "expired"
     CANCELED = "canceled"
     NEEDS_REFUND = "needs_refund"
-
-
-class SalesChannel(StrEnum):
-    ONLINE = "online"
-    BOX_OFFICE = "box_office"
 
 
 class Attendee(Timestamped, Base):

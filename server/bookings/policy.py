@@ -12,13 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from shared.enums import DefinitionStatus, OccurrenceStatus, TicketTypeStatus
-from shared.lifecycle import PurchaseRefusal, TicketTypeSnapshot, can_purchase
+from shared.enums import DefinitionStatus, OccurrenceStatus, SalesChannel, TicketTypeStatus
+from shared.lifecycle import PurchaseRefusal, SaleRefusal, TicketTypeSnapshot, can_purchase, occurrence_sale_refusal
 from shared.money import allocate_proportionally
 from shared.pricing import CurrencyMismatch, LineItem, build_quote, parse_fee_policy
-
-# Occurrence statuses that still sell. Not (yet) a rule in shared.lifecycle, which judges the ticket type only.
-OCCURRENCE_ON_SALE = (OccurrenceStatus.SCHEDULED, OccurrenceStatus.CONFIRMED)
 
 
 @dataclass(frozen=True)
@@ -103,14 +100,26 @@ _PURCHASE_REFUSALS: dict[PurchaseRefusal, tuple[str, str, str | None]] = {
 }
 
 
-def purchase_refusal(context: SaleContext, *, quantity: int, now: datetime) -> Refusal | None:
+_SALE_REFUSALS = {
+    SaleRefusal.EVENT_NOT_ON_SALE: "This event is not on sale.",
+    SaleRefusal.OCCURRENCE_NOT_ON_SALE: "This occurrence is not on sale.",
+    SaleRefusal.OCCURRENCE_STARTED: "This occurrence has already started; the box office at the door still sells.",
+    SaleRefusal.OCCURRENCE_ENDED: "This occurrence is over.",
+}
+
+
+def purchase_refusal(context: SaleContext, *, quantity: int, now: datetime, channel: SalesChannel) -> Refusal | None:
     """Why this purchase may not happen now, or ``None``."""
-    if context.definition_status is not DefinitionStatus.ACTIVE:
-        return Refusal("event_not_on_sale", "This event is not on sale.")
-    if context.occurrence_status not in OCCURRENCE_ON_SALE:
-        return Refusal("occurrence_not_on_sale", f"This occurrence is {context.occurrence_status}.")
-    if now >= context.start_at:
-        return Refusal("occurrence_started", "This occurrence has already started.")
+    sale = occurrence_sale_refusal(
+        definition_status=context.definition_status,
+        occurrence_status=context.occurrence_status,
+        start_at=context.start_at,
+        end_at=context.end_at,
+        now=now,
+        at_the_door=channel is SalesChannel.BOX_OFFICE,
+    )
+    if sale is not None:
+        return Refusal(str(sale), f"{_SALE_REFUSALS[sale]} ({context.occurrence_status})")
     verdict = can_purchase(context.ticket_type(), quantity=quantity, now=now)
     if verdict.allowed or verdict.reason is None:
         return None

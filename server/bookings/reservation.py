@@ -30,13 +30,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.bookings import capacity, fastpath
-from server.bookings.models import Attendee, IdempotencyKey, Order, OrderStatus, SalesChannel, Ticket
+from server.bookings.models import Attendee, IdempotencyKey, Order, OrderStatus, Ticket
 from server.bookings.policy import Quote, SaleContext, complimentary, purchase_refusal, quote
 from server.db.engine import is_postgresql
 from server.errors import Conflict, InvalidInput, NotFound
 from server.events.models import EventDefinition, EventOccurrence, TicketType
 from server.tenancy.models import Organization
-from shared.enums import TicketStatus
+from shared.enums import SalesChannel, TicketStatus
 
 
 @dataclass(frozen=True)
@@ -365,7 +365,7 @@ def plan_reservation(
     context, org_id, account_id, description = load_sale_context(
         session, org=org, occurrence_id=request.occurrence_id, ticket_type_id=request.ticket_type_id
     )
-    refusal = purchase_refusal(context, quantity=request.quantity, now=now)
+    refusal = purchase_refusal(context, quantity=request.quantity, now=now, channel=request.channel)
     # Stock is the conditional UPDATE's to judge: expired holds may still count against it and are released then.
     if refusal is not None and refusal.code != "ticket_type_sold_out":
         error = InvalidInput if refusal.code.startswith("quantity_") else Conflict

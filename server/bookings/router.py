@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Response, status
 
 from server.bookings import service
-from server.bookings.models import IdempotencyKey, SalesChannel
+from server.bookings.models import IdempotencyKey
 from server.bookings.schemas import (
     AttendeeRead,
     AttendeeTicketRead,
@@ -27,6 +27,7 @@ from server.bookings.schemas import (
 from server.deps import CanManageEvents, CanSellTickets, CanViewAttendees, ClockDep, DbSession, SettingsDep
 from server.errors import NotFound
 from server.notifications.tickets import order_pdf, ticket_pdf
+from shared.enums import SalesChannel
 
 public_router = APIRouter(prefix="/public/{org_slug}", tags=["storefront"])
 router = APIRouter(tags=["bookings"])

@@ -8,9 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from server.bookings.models import OrderStatus, SalesChannel
+from server.bookings.models import OrderStatus
 from server.payments.gateway import FakeMode, ManualMethod
-from shared.enums import TicketStatus
+from shared.enums import SalesChannel, TicketStatus
 
 
 class AttendeeIn(BaseModel):

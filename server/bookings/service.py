@@ -31,7 +31,7 @@ from server.bookings.cancellation import (
 )
 from server.bookings.capacity import release_expired_holds
 from server.bookings.confirmation import Payment, PaymentResult, apply_payment
-from server.bookings.models import Attendee, IdempotencyKey, Order, OrderStatus, SalesChannel, Ticket
+from server.bookings.models import Attendee, IdempotencyKey, Order, OrderStatus, Ticket
 from server.bookings.reservation import (
     AttendeeDetails,
     Reservation,
@@ -44,6 +44,7 @@ from server.errors import Conflict, InvalidInput, NotFound
 from server.payments.gateway import GATEWAYS, ChargeStatus, ManualPaymentError
 from server.tenancy.models import Organization
 from shared.codes import normalize_confirmation_code
+from shared.enums import SalesChannel
 
 __all__ = [
     "AttendeeDetails",

@@ -252,3 +252,40 @@ def test_naive_times_are_refused() -> None:
         replace(GA, valid_from=datetime(2026, 1, 1))
     with pytest.raises(ValueError, match="timezone-aware"):
         can_purchase(GA, quantity=2, now=datetime(2026, 6, 1))
+
+
+class TestOccurrenceSaleWindow:
+    START = datetime(2026, 7, 1, 20, 0, tzinfo=UTC)
+    END = datetime(2026, 7, 1, 23, 0, tzinfo=UTC)
+
+    def refusal(self, *, now: datetime, door: bool, **overrides: object) -> object:
+        from shared.lifecycle import occurrence_sale_refusal
+
+        arguments: dict[str, object] = {
+            "definition_status": DefinitionStatus.ACTIVE,
+            "occurrence_status": OccurrenceStatus.SCHEDULED,
+            "start_at": self.START,
+            "end_at": self.END,
+        }
+        arguments.update(overrides)
+        return occurrence_sale_refusal(now=now, at_the_door=door, **arguments)  # type: ignore[arg-type]
+
+    def test_online_sales_close_at_the_start_the_door_at_the_end(self) -> None:
+        from shared.lifecycle import SaleRefusal
+
+        before, during = self.START - timedelta(seconds=1), self.START + timedelta(hours=1)
+        assert self.refusal(now=before, door=False) is None
+        assert self.refusal(now=self.START, door=False) is SaleRefusal.OCCURRENCE_STARTED
+        assert self.refusal(now=during, door=True, occurrence_status=OccurrenceStatus.IN_PROGRESS) is None
+        assert self.refusal(now=self.END, door=True) is SaleRefusal.OCCURRENCE_ENDED
+
+    def test_paused_or_draft_events_and_closed_occurrences_sell_nothing(self) -> None:
+        from shared.lifecycle import SaleRefusal
+
+        early = self.START - timedelta(days=1)
+        for status in (DefinitionStatus.DRAFT, DefinitionStatus.PAUSED, DefinitionStatus.ARCHIVED):
+            assert self.refusal(now=early, door=True, definition_status=status) is SaleRefusal.EVENT_NOT_ON_SALE
+        for closed in (OccurrenceStatus.CANCELED, OccurrenceStatus.COMPLETED):
+            assert self.refusal(now=early, door=True, occurrence_status=closed) is SaleRefusal.OCCURRENCE_NOT_ON_SALE
+        in_progress = OccurrenceStatus.IN_PROGRESS
+        assert self.refusal(now=early, door=False, occurrence_status=in_progress) is SaleRefusal.OCCURRENCE_NOT_ON_SALE

@@ -288,3 +288,22 @@ def test_a_keyring_refuses_two_keys_with_one_id() -> None:
 def test_scanned_text_is_recognised_as_a_token_by_its_prefix_in_any_case() -> None:
     assert looks_like_token(" u1:abc")
     assert not looks_like_token("ABCDE-FGHJK")
+
+
+def test_every_issuer_signs_the_same_window_around_the_occurrence() -> None:
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from shared.qrtoken import claims_for_ticket
+
+    start = datetime(2026, 7, 1, 20, 0, 30, 999, tzinfo=UTC)
+    claims = claims_for_ticket(
+        ticket_id=uuid.uuid4(),
+        occurrence_id=uuid.uuid4(),
+        ticket_type_id=uuid.uuid4(),
+        start_at=start,
+        end_at=start + timedelta(hours=3),
+        issued_at=start - timedelta(days=3),
+    )
+    assert claims.valid_from == datetime(2026, 6, 30, 20, 0, 30, tzinfo=UTC)
+    assert claims.valid_until == datetime(2026, 7, 2, 5, 0, 30, tzinfo=UTC)

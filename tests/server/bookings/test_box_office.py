@@ -70,3 +70,28 @@ def test_box_office_needs_the_ticket_sell_permission(client, org, event, app, cl
     response = sale(client, {"Authorization": f"Bearer {token}"}, event, {"method": "complimentary"})
 
     assert response.status_code == 403
+
+
+def test_the_door_sells_walk_ups_after_the_start_but_the_storefront_does_not(
+    client, org, event, org_slug, clock, db
+) -> None:
+    from tests.support.sales import reserve
+
+    clock.set(event.start_at)
+    online = reserve(client, org_slug, event)
+    walk_up = sale(client, org.headers, event, {"method": "cash", "cash_tendered_cents": 2500})
+
+    assert online.status_code == 409
+    assert online.json()["code"] == "occurrence_started"
+    assert walk_up.status_code == 201, walk_up.text
+    assert counters(db, event) == (1, 1, 1)
+
+
+def test_the_door_stops_selling_when_the_occurrence_ends(client, org, event, clock) -> None:
+    from datetime import timedelta
+
+    clock.set(event.start_at + timedelta(days=1))
+    response = sale(client, org.headers, event, {"method": "cash", "cash_tendered_cents": 2500})
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "occurrence_ended"

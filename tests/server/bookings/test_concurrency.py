@@ -107,9 +107,26 @@ def test_a_reservation_committing_during_an_occurrence_cancel_is_canceled_too(po
         engine.dispose()
 
 
+def _wait_until_blocked_on_a_lock(engine, thread) -> None:
+    import time
+
+    import sqlalchemy as sa
+
+    waiting = sa.text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + 30
+    # Autocommit: PostgreSQL keeps one statistics snapshot per transaction, so polling inside one would never see
+    # the wait begin.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as monitor:
+        while not monitor.scalar(waiting):
+            assert thread.is_alive(), "the cancel finished without waiting for the buyer's lock"
+            assert time.monotonic() < deadline, "the cancel never waited for the buyer's lock"
+            time.sleep(0.01)
+
+
 def _race_reservation_against_cancel(engine, clock) -> None:
     import threading
-    import time
 
     import sqlalchemy as sa
 
@@ -148,18 +165,12 @@ def _race_reservation_against_cancel(engine, clock) -> None:
 
     canceller = threading.Thread(target=cancel)
     canceller.start()
-    deadline = time.monotonic() + 20
-    with engine.connect() as monitor:
-        while not monitor.scalar(
-            sa.text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-        ):
-            assert time.monotonic() < deadline, "the cancel never waited for the buyer's lock"
-            time.sleep(0.01)
-    buyer.commit()
-    buyer.close()
-    canceller.join(timeout=30)
+    try:
+        _wait_until_blocked_on_a_lock(engine, canceller)
+    finally:
+        buyer.commit()
+        buyer.close()
+        canceller.join(timeout=30)
     assert not errors, errors
     with factory() as session:
         status = session.scalar(sa.select(EventOccurrence.status).where(EventOccurrence.id == event.occurrence_id))
