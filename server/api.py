@@ -6,6 +6,8 @@ from fastapi import APIRouter
 
 from server.bookings.router import public_router as storefront_router
 from server.bookings.router import router as bookings_router
+from server.devices.router import device_router as device_self_router
+from server.devices.router import router as devices_router
 from server.events.public_router import router as events_public_router
 from server.events.router import router as events_router
 from server.payments.router import router as payments_router
@@ -22,3 +24,5 @@ api_router.include_router(bookings_router)
 api_router.include_router(storefront_router)
 api_router.include_router(payments_router)
 api_router.include_router(signing_router)
+api_router.include_router(devices_router)
+api_router.include_router(device_self_router)
