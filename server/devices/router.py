@@ -162,9 +162,7 @@ def request_allotment(body: WireBody, device: CurrentDevice, session: DbSession,
 
 
 @device_router.post("/allotments/{allotment_id}/release")
-def release_allotment(
-    allotment_id: uuid.UUID, device: CurrentDevice, session: DbSession, clock: ClockDep
-) -> Response:
+def release_allotment(allotment_id: uuid.UUID, device: CurrentDevice, session: DbSession, clock: ClockDep) -> Response:
     """Give the unused seats back."""
     row = allotments.release_allotment(session=session, device=device, allotment_id=allotment_id, now=clock())
     return wire_response(wire.encode_allotment(_allotment(row)))

@@ -82,6 +82,7 @@ class ConflictKind(StrEnum):
     CHECKED_IN_REFUSED_TICKET = "checked_in_refused_ticket"
     EXIT_NOT_INSIDE = "exit_not_inside"
     OVER_CAPACITY = "over_capacity"
+    SALE_REFUSED = "sale_refused"
     SALE_ADJUSTED = "sale_adjusted"
 
 
