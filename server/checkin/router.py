@@ -14,6 +14,7 @@ from server.bookings.capacity import json_with
 from server.bookings.models import Ticket
 from server.checkin import guest_list, service
 from server.deps import CanManageEvents, CanViewAttendees, ClockDep, CurrentDevice, DbSession, SettingsDep
+from server.devices import allotments
 from server.devices.router import WireBody, decoded, wire_response
 from server.errors import NotFound
 from shared import wire
@@ -132,3 +133,15 @@ def import_guest_list(
         now=clock(),
     )
     return report.document()
+
+
+@router.post("/occurrences/{occurrence_id}/allotments/reclaim")
+def reclaim_allotments(
+    occurrence_id: uuid.UUID, session: DbSession, clock: ClockDep, principal: CanManageEvents
+) -> Any:
+    """Take back every device's unused allotment seats of this occurrence (they go back on sale)."""
+    service.get_occurrence(session, org_id=principal.org_id, occurrence_id=occurrence_id)
+    seats = allotments.reclaim_occurrence_allotments(
+        session=session, org_id=principal.org_id, occurrence_id=occurrence_id, now=clock()
+    )
+    return {"seats": seats}
