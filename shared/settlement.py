@@ -61,22 +61,23 @@ def settle(admissions: Sequence[Admission], *, allow_reentry: bool) -> Settlemen
     check_in: Admission | None = None
     if not allow_reentry:
         entries = [a for a in ordered if a.direction is Direction.ENTRY]
-        if entries:
+        if len(entries) == 1:
+            check_in = entries[0]
+        elif entries:
             by_nonce = {(a.device_id, a.nonce): a for a in entries}
             resolution = resolve_entry_attempts(
                 [EntryAttempt(a.ticket_id, a.device_id, a.at, timedelta(0), a.nonce) for a in entries]
             )
             check_in = by_nonce[(resolution.check_in.device_id, resolution.check_in.nonce)]
     for admission in ordered:
-        inside = is_inside(_passage(a) for a in counted)
         if admission.direction is Direction.EXIT:
-            if inside:
+            if is_inside(_passage(a) for a in counted):
                 counted.append(admission)
             else:
                 blocked[admission.key] = None
             continue
         if allow_reentry:
-            if inside:
+            if counted and is_inside(_passage(a) for a in counted):
                 last_entry = next(a for a in reversed(counted) if a.direction is Direction.ENTRY)
                 blocked[admission.key] = last_entry.key
             else:

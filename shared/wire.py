@@ -460,7 +460,9 @@ TICKETS = Table(
         _c("revoked", Kind.BOOL),  # blocked by staff without canceling the sale
         _c("token_issued_at", Kind.TIME, True),  # set only when the ticket's token was replaced
     ),
-    indexes=(("occurrence_id",), ("code",), ("name",), ("email",)),
+    # Search by name or email is a substring match (a scan of 100,000 rows takes milliseconds), so only the exact
+    # lookups get indexes: every index costs time on the initial sync.
+    indexes=(("code",),),
 )
 CHECK_INS = Table(
     "check_ins",

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from server.bookings.models import Attendee, Ticket
 from server.checkin.models import CheckIn, CheckInSource
+from server.db import bulk
 from server.db.engine import is_postgresql
 from server.events.models import EventDefinition, EventOccurrence, TicketType
 from server.signing import service as signing_service
@@ -527,7 +528,7 @@ class Ledger:
                 record.new = False
                 record.dirty = False
                 rows.append(row)
-            session.execute(sa.insert(CheckIn), rows)
+            bulk.insert_rows(session, CheckIn.__table__, rows)
             self._pending_rows.clear()
         changed = [
             {"id": r.id, "counted": r.counted, "annulled_at": r.annulled_at}
@@ -536,7 +537,7 @@ class Ledger:
             if r.dirty
         ]
         if changed:
-            session.execute(sa.update(CheckIn), changed)
+            bulk.update_rows(session, CheckIn.__table__, changed)
             for records in self.records.values():
                 for r in records:
                     r.dirty = False
@@ -546,11 +547,11 @@ class Ledger:
             if t.dirty
         ]
         if tickets:
-            session.execute(sa.update(Ticket), tickets)
+            bulk.update_rows(session, Ticket.__table__, tickets)
             for t in self.tickets.values():
                 t.dirty = False
         if self.new_conflicts:
-            session.execute(sa.insert(SyncConflict), self.new_conflicts)
+            bulk.insert_rows(session, SyncConflict.__table__, self.new_conflicts)
             self.new_conflicts.clear()
         if self.resolved_conflicts:
             session.execute(

@@ -31,14 +31,15 @@ def pull(
 ) -> Response:
     """The next page of changes after ``cursor`` (none: from the start), for ``wire.decode_pull_page``. gzip when
     accepted. Pull again at once while ``more`` is true."""
-    page = service.pull(
-        session=session,
-        device=device,
-        cursor=cursor,
-        limit=limit,
-        clock=wire.read_clock_headers(request.headers),
-        now=clock(),
-    )
+    with push_batches.gc_paused():
+        page = service.pull(
+            session=session,
+            device=device,
+            cursor=cursor,
+            limit=limit,
+            clock=wire.read_clock_headers(request.headers),
+            now=clock(),
+        )
     body, headers = compress(page.body, accept_encoding)
     headers["Usher-Rows"] = str(page.rows)
     return Response(body, media_type="application/json", headers=headers)
@@ -49,16 +50,17 @@ def push(
     request: Request, body: WireBody, device: CurrentDevice, session: DbSession, clock: ClockDep, settings: SettingsDep
 ) -> Response:
     """Queued mutations (``wire.encode_push_request``), applied once each in sequence order; one result each."""
-    envelope = decoded(wire.decode_push_request, body)
-    response = push_batches.push(
-        session=session,
-        device_id=device.id,
-        envelope=envelope,
-        clock=wire.read_clock_headers(request.headers),
-        now=clock(),
-        secret_key=settings.secret_key.get_secret_value(),
-    )
-    return wire_response(wire.encode_push_response(response))
+    with push_batches.gc_paused():
+        envelope = decoded(wire.decode_push_request, body)
+        response = push_batches.push(
+            session=session,
+            device_id=device.id,
+            envelope=envelope,
+            clock=wire.read_clock_headers(request.headers),
+            now=clock(),
+            secret_key=settings.secret_key.get_secret_value(),
+        )
+        return wire_response(wire.encode_push_response(response))
 
 
 @router.get("/occurrences/{occurrence_id}/conflicts")
