@@ -177,3 +177,25 @@ def test_an_invalid_cursor_is_refused_with_a_stable_code(client, org, clock, doo
     response = client.get(wire.Path.PULL, params={"cursor": "garbage"}, headers=kiosk.headers())
 
     assert (response.status_code, response.json()["code"]) == (422, "cursor_invalid")
+
+
+def test_every_sales_write_path_reaches_the_replica(client, org, org_slug, clock, doors) -> None:
+    """Reservation (one-statement path on PostgreSQL), payment, cancellation: all stamped by the triggers."""
+    from tests.support.factories import reservation_body
+
+    kiosk = SimulatedKiosk.pair(client, org.headers, clock, event_ids=[doors.definition_id])
+    order = client.post(f"/api/v1/public/{org_slug}/orders", json=reservation_body(doors, 2)).json()
+    kiosk.pull_all()
+    assert kiosk.ticket_ids() == set()  # a hold has no code yet: nothing for a door
+
+    client.post(
+        f"/api/v1/public/{org_slug}/orders/{order['id']}/pay",
+        json={"mode": "pay"},
+        headers={"X-Order-Secret": order["access_secret"]},
+    )
+    kiosk.pull_all()
+    assert {row["status"] for row in kiosk.rows("tickets")} == {"confirmed"}
+
+    client.post("/api/v1/tickets/cancel", json={"ticket_ids": [order["tickets"][0]["id"]]}, headers=org.headers)
+    kiosk.pull_all()
+    assert sorted(row["status"] for row in kiosk.rows("tickets")) == ["canceled", "confirmed"]

@@ -261,3 +261,35 @@ def test_a_door_scanner_cannot_sell(client, org, clock, doors) -> None:
     (result,) = door.push().results
 
     assert (result.status, result.code) == (wire.ResultStatus.REJECTED, "role_not_allowed")
+
+
+def test_a_server_fault_defers_the_mutation_and_what_follows_and_keeps_what_came_before(
+    client, org, clock, doors, db, monkeypatch
+) -> None:
+    from server.sync import sales
+
+    first_ticket, second_ticket = sell(client, org, doors, quantity=2)
+    desk = paired(client, org, clock, doors, name="Desk", role="box_office")
+    desk.scan_offline(first_ticket["qr_code_data"], [doors.occurrence_id])
+    desk.sell_offline(doors.occurrence_id, doors.ticket_type_id)
+    desk.scan_offline(second_ticket["qr_code_data"], [doors.occurrence_id])
+
+    def broken(**_: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(sales, "apply_sale", broken)
+    faulty = desk.push()
+    monkeypatch.undo()
+    healed = desk.push()
+
+    assert [(r.seq, r.status, r.code) for r in faulty.results] == [
+        (1, wire.ResultStatus.APPLIED, None),
+        (2, wire.ResultStatus.DEFERRED, "server_error"),
+        (3, wire.ResultStatus.DEFERRED, "server_error"),
+    ]
+    assert faulty.last_applied_seq == 1
+    assert [(r.seq, r.status) for r in healed.results] == [
+        (2, wire.ResultStatus.APPLIED),
+        (3, wire.ResultStatus.APPLIED),
+    ]
+    assert counts(db)[0] == 2
