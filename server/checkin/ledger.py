@@ -135,14 +135,14 @@ class Ledger:
         if tokens:
             rows = self.session.execute(
                 sa.select(Ticket.qr_code_data, Ticket.id).where(
-                    Ticket.org_id == self.org_id, Ticket.qr_code_data.in_(tokens)
+                    Ticket.org_id == self.org_id, bulk.among(self.session, Ticket.qr_code_data, sorted(tokens))
                 )
             )
             by_token = {str(row.qr_code_data): row.id for row in rows}
         if codes:
             rows = self.session.execute(
                 sa.select(Ticket.confirmation_code, Ticket.id).where(
-                    Ticket.org_id == self.org_id, Ticket.confirmation_code.in_(codes)
+                    Ticket.org_id == self.org_id, bulk.among(self.session, Ticket.confirmation_code, sorted(codes))
                 )
             )
             by_code = {str(row.confirmation_code): row.id for row in rows}
@@ -178,11 +178,15 @@ class Ledger:
             )
         if ids:
             self._load_tickets(ids)
-            self._load_records(sa.and_(CheckIn.org_id == self.org_id, CheckIn.ticket_id.in_(ids), CheckIn.admitted))
+            self._load_records(
+                sa.and_(
+                    CheckIn.org_id == self.org_id, bulk.among(self.session, CheckIn.ticket_id, ids), CheckIn.admitted
+                )
+            )
         wanted = sorted(set(nonces) - set(self.nonce_owner))
         if wanted:
             rows = self.session.execute(
-                sa.select(CheckIn).where(CheckIn.org_id == self.org_id, CheckIn.nonce.in_(wanted))
+                sa.select(CheckIn).where(CheckIn.org_id == self.org_id, bulk.among(self.session, CheckIn.nonce, wanted))
             ).scalars()
             for row in rows:
                 record = self._remember(row)
@@ -194,7 +198,7 @@ class Ledger:
     def _load_tickets(self, ids: list[uuid.UUID]) -> None:
         locked = (
             sa.select(Ticket.id)
-            .where(Ticket.org_id == self.org_id, Ticket.id.in_(ids))
+            .where(Ticket.org_id == self.org_id, bulk.among(self.session, Ticket.id, ids))
             .order_by(Ticket.id)
             .with_for_update()
         )
@@ -220,7 +224,7 @@ class Ledger:
             )
             .join(TicketType, TicketType.id == Ticket.ticket_type_id)
             .join(Attendee, Attendee.id == Ticket.attendee_id)
-            .where(Ticket.id.in_(present))
+            .where(bulk.among(self.session, Ticket.id, present))
         )
         for row in rows:
             in_scope = row.event_occurrence_id in self.scope_occurrences
@@ -253,7 +257,7 @@ class Ledger:
         if ids:
             open_rows = self.session.execute(
                 sa.select(SyncConflict.check_in_id, SyncConflict.id).where(
-                    SyncConflict.check_in_id.in_(ids),
+                    bulk.among(self.session, SyncConflict.check_in_id, ids),
                     SyncConflict.resolved_at.is_(None),
                     SyncConflict.kind.in_((ConflictKind.DUPLICATE_ENTRY, ConflictKind.EXIT_NOT_INSIDE)),
                 )

@@ -70,3 +70,11 @@ def update_rows(session: Session, table: Any, rows: Sequence[Mapping[str, Any]],
         f'WHERE "{table.name}"."{key}" = v."{key}"'
     )
     session.execute(sa.text(statement), params)
+
+
+def among(session: Session, column: Any, values: Sequence[Any]) -> Any:
+    """``column IN values`` for long lists: on PostgreSQL one array parameter (``= ANY(...)``) instead of one bound
+    parameter per value, which costs the driver and SQLAlchemy more than the query costs the database."""
+    if session.get_bind().dialect.name == "postgresql" and len(values) > 20:
+        return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
