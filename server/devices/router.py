@@ -19,7 +19,7 @@ from shared import wire
 router = APIRouter(tags=["devices"])
 device_router = APIRouter(prefix="/device", tags=["device"])
 
-WireBody = Annotated[dict[str, Any], Body(description="A message of the sync protocol (shared/wire.py).")]
+WireBody = Annotated[dict[str, Any], Body(description="A message of the sync protocol (shared.wire).")]
 
 
 def wire_response(document: dict[str, Any], status_code: int = 200) -> Response:
