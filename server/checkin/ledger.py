@@ -196,15 +196,7 @@ class Ledger:
             self._occurrence(ticket.snapshot.occurrence_id)
 
     def _load_tickets(self, ids: list[uuid.UUID]) -> None:
-        locked = (
-            sa.select(Ticket.id)
-            .where(Ticket.org_id == self.org_id, bulk.among(self.session, Ticket.id, ids))
-            .order_by(Ticket.id)
-            .with_for_update()
-        )
-        present = list(self.session.scalars(locked))
-        if not present:
-            return
+        """The tickets with what the door shows, their rows locked (``FOR UPDATE OF tickets``, in id order)."""
         rows = self.session.execute(
             sa.select(
                 Ticket.id,
@@ -224,7 +216,9 @@ class Ledger:
             )
             .join(TicketType, TicketType.id == Ticket.ticket_type_id)
             .join(Attendee, Attendee.id == Ticket.attendee_id)
-            .where(bulk.among(self.session, Ticket.id, present))
+            .where(Ticket.org_id == self.org_id, bulk.among(self.session, Ticket.id, ids))
+            .order_by(Ticket.id)
+            .with_for_update(of=Ticket)
         )
         for row in rows:
             in_scope = row.event_occurrence_id in self.scope_occurrences

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -202,6 +203,33 @@ def _stored_results(session: Session, device_id: uuid.UUID, seqs: list[int]) -> 
     return {row.seq: row for row in rows}
 
 
+def _stored_form(result: MutationResult) -> dict[str, Any]:
+    """A result as kept for replays. A check-in's outcome is already in its ``check_ins`` row: it is not copied."""
+    document = wire.encode_result(result)
+    if result.outcome is not None and "check_in_id" in result.data:
+        document["outcome"] = None
+        document["outcome_in_check_in"] = True
+    return document
+
+
+def _replayed(session: Session, rows: list[SyncMutation]) -> dict[int, MutationResult]:
+    """The stored results of ``rows``, check-in outcomes read back from their ``check_ins`` rows."""
+    wanted = [uuid.UUID(hex=row.result["data"]["check_in_id"]) for row in rows if row.result.get("outcome_in_check_in")]
+    outcomes: dict[uuid.UUID, dict[str, Any]] = {}
+    if wanted:
+        rows_found = session.execute(
+            sa.select(CheckIn.id, CheckIn.outcome).where(bulk.among(session, CheckIn.id, wanted))
+        ).all()
+        outcomes = dict(rows_found)
+    answers: dict[int, MutationResult] = {}
+    for row in rows:
+        document = dict(row.result)
+        if document.pop("outcome_in_check_in", False):
+            document["outcome"] = outcomes.get(uuid.UUID(hex=document["data"]["check_in_id"]))
+        answers[row.seq] = wire.decode_result(document)
+    return answers
+
+
 def _prepare_ledger(
     session: Session, device: Device, scope: Scope, mutations: list[wire.Mutation], now: datetime
 ) -> tuple[Ledger, dict[int, Resolved]]:
@@ -263,6 +291,7 @@ def _push(
         raise Gone(wire.Problem.DEVICE_REVOKED, "This device was revoked: erase what it holds.", wipe=True)
     last = device.last_applied_seq
     stored = _stored_results(session, device.id, [m.seq for m in items if m.seq <= last])
+    replayed = _replayed(session, list(stored.values()))
     results: list[MutationResult] = []
     to_apply: list[wire.Mutation | wire.UndecodableMutation] = []
     expected = last + 1
@@ -273,7 +302,7 @@ def _push(
             row = stored.get(item.seq)
             stored_id = row.mutation_id if row is not None else seen.get(item.seq)
             if stored_id == item.id and row is not None:
-                results.append(wire.decode_result(row.result))
+                results.append(replayed[item.seq])
             elif stored_id == item.id:
                 continue  # the same mutation twice in one batch: answered once
             else:
@@ -312,7 +341,7 @@ def _push(
                     "body": wire.encode_mutation(item)
                     if isinstance(item, wire.Mutation) and not isinstance(item.body, wire.CheckInMutation)
                     else {},
-                    "result": wire.encode_result(result),
+                    "result": _stored_form(result),
                     "received_at": now,
                 }
                 for item, result in zip(to_apply, applied, strict=True)
