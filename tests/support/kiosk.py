@@ -17,7 +17,7 @@ from shared.checkin import CheckInOutcome, CheckInStatus, Gate, decide_check_in
 from shared.clock import ClockOffset, estimate_clock_offset
 from shared.codes import ScanKind, classify_scan, new_confirmation_code
 from shared.passages import Direction, Passage
-from shared.qrtoken import SigningKey, TicketClaims, sign_ticket, verify_ticket
+from shared.qrtoken import SigningKey, sign_ticket, verify_ticket
 
 LOCAL_DDL = (
     "CREATE TABLE local_passages (nonce TEXT PRIMARY KEY, ticket_id TEXT, direction TEXT, at INTEGER, gate TEXT)"
@@ -286,13 +286,13 @@ class SimulatedKiosk:
         names = list(names)
         for index in range(quantity):
             ticket_id = uuid.uuid4()
-            claims = TicketClaims(
-                ticket_id,
-                occurrence_id,
-                ticket_type_id,
-                start - timedelta(hours=24),
-                end + timedelta(hours=6),
-                issued_at,
+            claims = wire.sale_claims(
+                ticket_id=ticket_id,
+                occurrence_id=occurrence_id,
+                ticket_type_id=ticket_type_id,
+                start_at=start,
+                end_at=end,
+                issued_at=issued_at,
             )
             token = sign_ticket(claims, key=self.key)
             tokens.append(token)
