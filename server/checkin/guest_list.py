@@ -22,12 +22,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.bookings.confirmation import Payment, apply_payment
-from server.bookings.models import SalesChannel
 from server.bookings.reservation import AttendeeDetails, ReserveRequest, reserve_in_transaction
 from server.checkin.models import GuestListEntry
 from server.checkin.service import get_occurrence
 from server.errors import Conflict, DomainError, InvalidInput
 from server.events.models import TicketType
+from shared.enums import SalesChannel
 
 COLUMNS = (
     "external_ref",

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from server.bookings import capacity
-from server.bookings.models import Attendee, Order, OrderStatus, SalesChannel, Ticket
+from server.bookings.models import Attendee, Order, OrderStatus, Ticket
 from server.bookings.reservation import AttendeeDetails, OrgRef, ReserveRequest, plan_reservation
 from server.checkin.ledger import Ledger
 from server.devices import allotments
@@ -31,7 +31,7 @@ from server.payments.gateway import GATEWAYS, ManualPaymentError
 from server.sync.models import ConflictKind, SyncConflict
 from shared import wire
 from shared.codes import new_confirmation_code, normalize_confirmation_code
-from shared.enums import TicketStatus
+from shared.enums import SalesChannel, TicketStatus
 from shared.qrtoken import KeyOwner, KeyOwnerKind, TokenStatus, verify_ticket
 from shared.wire import MutationResult, ResultStatus
 

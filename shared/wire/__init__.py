@@ -53,8 +53,6 @@ from shared.wire.codec import (
     time_to_wire,
 )
 from shared.wire.messages import (
-    TOKEN_VALID_AFTER_END,
-    TOKEN_VALID_BEFORE_START,
     Allotment,
     AllotmentRequest,
     AnnulMutation,
@@ -97,7 +95,6 @@ from shared.wire.messages import (
     encode_redeem_request,
     encode_redeem_response,
     encode_result,
-    sale_claims,
 )
 from shared.wire.tables import (
     ALLOTMENTS,
@@ -149,8 +146,6 @@ __all__ = [
     "TABLES_BY_NAME",
     "TICKETS",
     "TICKET_TYPES",
-    "TOKEN_VALID_AFTER_END",
-    "TOKEN_VALID_BEFORE_START",
     "WIPE_STATUS",
     "WIRE_VERSION",
     "Allotment",
@@ -221,7 +216,6 @@ __all__ = [
     "read_clock_headers",
     "read_cursor",
     "replica_ddl",
-    "sale_claims",
     "ticket_snapshot",
     "time_from_wire",
     "time_to_wire",

@@ -15,7 +15,7 @@ from shared.checkin import (
     RefusalReason,
 )
 from shared.passages import Direction, Passage
-from shared.qrtoken import TicketClaims, TokenStatus
+from shared.qrtoken import TokenStatus
 from shared.wire.codec import (
     MAX_PUSH_BATCH,
     WIRE_VERSION,
@@ -684,32 +684,4 @@ def decode_allotment(document: object) -> Allotment:
         seats=_int(body, "seats", "", minimum=0),
         seats_used=_int(body, "seats_used", "", minimum=0),
         status=_str(body, "status", ""),
-    )
-
-
-# --- tickets a kiosk issues -------------------------------------------------------------------------------------------
-
-# The token's outer validity window around its occurrence, the same as the server gives the tickets it issues
-# (``server.bookings.confirmation``); the doors-open window of the occurrence works inside it.
-TOKEN_VALID_BEFORE_START = timedelta(hours=24)
-TOKEN_VALID_AFTER_END = timedelta(hours=6)
-
-
-def sale_claims(
-    *,
-    ticket_id: uuid.UUID,
-    occurrence_id: uuid.UUID,
-    ticket_type_id: uuid.UUID,
-    start_at: datetime,
-    end_at: datetime,
-    issued_at: datetime,
-) -> TicketClaims:
-    """What a box-office kiosk signs (``shared.qrtoken.sign_ticket`` with its device key) for a ticket it sells."""
-    return TicketClaims(
-        ticket_id=ticket_id,
-        occurrence_id=occurrence_id,
-        ticket_type_id=ticket_type_id,
-        valid_from=start_at - TOKEN_VALID_BEFORE_START,
-        valid_until=end_at + TOKEN_VALID_AFTER_END,
-        issued_at=issued_at,
     )

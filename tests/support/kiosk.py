@@ -17,7 +17,7 @@ from shared.checkin import CheckInOutcome, CheckInStatus, Gate, decide_check_in
 from shared.clock import ClockOffset, estimate_clock_offset
 from shared.codes import ScanKind, classify_scan, new_confirmation_code
 from shared.passages import Direction, Passage
-from shared.qrtoken import SigningKey, sign_ticket, verify_ticket
+from shared.qrtoken import SigningKey, claims_for_ticket, sign_ticket, verify_ticket
 
 LOCAL_DDL = (
     "CREATE TABLE local_passages (nonce TEXT PRIMARY KEY, ticket_id TEXT, direction TEXT, at INTEGER, gate TEXT)"
@@ -286,7 +286,7 @@ class SimulatedKiosk:
         names = list(names)
         for index in range(quantity):
             ticket_id = uuid.uuid4()
-            claims = wire.sale_claims(
+            claims = claims_for_ticket(
                 ticket_id=ticket_id,
                 occurrence_id=occurrence_id,
                 ticket_type_id=ticket_type_id,
