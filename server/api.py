@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from server.bookings.router import public_router as storefront_router
+from server.bookings.router import router as bookings_router
 from server.events.public_router import router as events_public_router
 from server.events.router import router as events_router
+from server.payments.router import router as payments_router
+from server.signing.router import router as signing_router
 from server.tenancy.router import router as tenancy_router
 from server.villas.router import router as spaces_router
 
@@ -14,3 +18,7 @@ api_router.include_router(tenancy_router)
 api_router.include_router(spaces_router)
 api_router.include_router(events_router)
 api_router.include_router(events_public_router)
+api_router.include_router(bookings_router)
+api_router.include_router(storefront_router)
+api_router.include_router(payments_router)
+api_router.include_router(signing_router)

@@ -15,6 +15,7 @@ from server.db.migrate import upgrade
 from server.db.types import utcnow
 from server.deps import Clock
 from server.errors import install_error_handlers
+from server.jobs.runner import JobRunner
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         if settings.is_sqlite:
             # The embedded default must just work: bring the file's schema up to date on start.
             upgrade(settings.database_url)
+        runner = None
+        if settings.run_jobs:
+            runner = JobRunner(session_factory=app.state.session_factory, settings=settings, clock=app.state.clock)
+            runner.start()
         yield
+        if runner is not None:
+            runner.stop()
         engine.dispose()
 
     app = FastAPI(

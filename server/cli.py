@@ -115,6 +115,41 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(host=args.host, port=args.port, fresh=args.fresh)
 
 
+def _run_jobs(*, deliver_mail: bool) -> None:
+    from server.jobs.runner import run_once
+
+    settings = get_settings()
+    engine = create_db_engine(settings.database_url, pool_size=2)
+    try:
+        report = run_once(
+            session_factory=create_session_factory(engine), settings=settings, now=utcnow(), deliver_mail=deliver_mail
+        )
+    finally:
+        engine.dispose()
+    print(
+        f"holds released: {report.holds_released} tickets, occurrences moved: {report.occurrences_changed}, "
+        f"mails sent: {report.mails_sent}"
+    )
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    _run_jobs(deliver_mail=True)
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from server.jobs.tasks import sweep_expired_holds
+
+    settings = get_settings()
+    engine = create_db_engine(settings.database_url, pool_size=2)
+    try:
+        freed = sweep_expired_holds(session_factory=create_session_factory(engine), now=utcnow())
+    finally:
+        engine.dispose()
+    print(f"released {freed} tickets from expired holds")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="usher", description="Usher: event check-in, box office and kiosk sync.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -141,6 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
         "generate-occurrences", cmd_generate_occurrences, "Create the coming occurrences of every recurring event."
     )
     generate.add_argument("--days", type=int, default=None, help="horizon (default: USHER_OCCURRENCE_HORIZON_DAYS)")
+
+    jobs = add("jobs", cmd_jobs, "Run the periodic jobs (holds, occurrence status, mail) once and exit.")
+    jobs.add_argument("action", choices=["run-once"])
+
+    add("sweep", cmd_sweep, "Release the tickets of every expired hold and exit.")
 
     demo = add("demo", cmd_demo, "Run the server on the embedded SQLite default with demo data.")
     demo.add_argument("--host", default="127.0.0.1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -51,10 +52,17 @@ class Settings(BaseSettings):
     mail_from: str = "Usher <tickets@usher.invalid>"
 
     hold_minutes: int = Field(default=15, ge=1)
+    # PostgreSQL: reserve with one statement (seats + rows) instead of one per step; see server/bookings/fastpath.py.
+    booking_single_statement: bool = True
     waitlist_window_hours: int = Field(default=24, ge=1)
     occurrence_horizon_days: int = Field(default=90, ge=1)
     # Background jobs (hold sweeper, mail delivery, occurrence generation) run inside the server process.
     run_jobs: bool = True
+
+    @property
+    def hold_timedelta(self) -> timedelta:
+        """How long reserved tickets wait for payment."""
+        return timedelta(minutes=self.hold_minutes)
 
     @property
     def is_sqlite(self) -> bool:

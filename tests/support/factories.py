@@ -6,10 +6,11 @@ Every factory takes keyword overrides for any column; defaults describe a plausi
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from server.bookings.models import Attendee, Ticket
 from server.events.models import EventDefinition, EventOccurrence, TicketType
@@ -145,3 +146,52 @@ def make_ticket(
         ticket_type.quantity_sold += 1
     session.flush()
     return ticket
+
+
+@dataclass(frozen=True)
+class SellableEvent:
+    """Ids of an active event with one occurrence and one ticket type, committed."""
+
+    definition_id: uuid.UUID
+    occurrence_id: uuid.UUID
+    ticket_type_id: uuid.UUID
+    start_at: datetime
+
+
+def make_sellable_event(
+    session_factory: sessionmaker[Session],
+    org: SeededOrg,
+    *,
+    start_at: datetime,
+    capacity: int | None = 50,
+    quantity_available: int | None = None,
+    price_cents: int = 2500,
+    definition_settings: dict[str, Any] | None = None,
+    **ticket_type_overrides: Any,
+) -> SellableEvent:
+    with session_factory() as session:
+        definition = make_definition(session, org, max_capacity=capacity, settings=definition_settings or {})
+        occurrence = make_occurrence(session, definition, start_at=start_at)
+        ticket_type = make_ticket_type(
+            session,
+            definition,
+            quantity_available=quantity_available,
+            price_cents=price_cents,
+            **ticket_type_overrides,
+        )
+        session.commit()
+        return SellableEvent(definition.id, occurrence.id, ticket_type.id, start_at)
+
+
+def reservation_body(event: SellableEvent, quantity: int = 1, **overrides: Any) -> dict[str, Any]:
+    """A storefront reservation request for ``quantity`` attendees."""
+    body: dict[str, Any] = {
+        "occurrence_id": str(event.occurrence_id),
+        "ticket_type_id": str(event.ticket_type_id),
+        "attendees": [
+            {"given_name": f"Guest {i}", "family_name": "Doe", "email": f"guest{i}-{uuid.uuid4().hex[:6]}@example.com"}
+            for i in range(quantity)
+        ],
+    }
+    body.update(overrides)
+    return body

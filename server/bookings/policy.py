@@ -1,0 +1,151 @@
+"""Where the booking path asks the shared rules: may this sale happen now, and what does it cost.
+
+The ticket type's verdict is ``shared.lifecycle.can_purchase``; the quote is ``shared.pricing.build_quote`` with the
+event's fee policy; the total is spread over the tickets with ``shared.money.allocate_proportionally`` so that each
+ticket's ``price_paid_cents`` carries its share of the fee and the parts add up to the total exactly. This module only
+gathers the facts and maps verdicts to the API's error codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from shared.enums import DefinitionStatus, OccurrenceStatus, TicketTypeStatus
+from shared.lifecycle import PurchaseRefusal, TicketTypeSnapshot, can_purchase
+from shared.money import allocate_proportionally
+from shared.pricing import CurrencyMismatch, LineItem, build_quote, parse_fee_policy
+
+# Occurrence statuses that still sell. Not (yet) a rule in shared.lifecycle, which judges the ticket type only.
+OCCURRENCE_ON_SALE = (OccurrenceStatus.SCHEDULED, OccurrenceStatus.CONFIRMED)
+
+
+@dataclass(frozen=True)
+class SaleContext:
+    """What the rules need to know about the occurrence and ticket type being bought (plain data, read once)."""
+
+    definition_status: DefinitionStatus
+    definition_settings: dict[str, Any]
+    occurrence_status: OccurrenceStatus
+    start_at: datetime
+    end_at: datetime
+    ticket_type_status: TicketTypeStatus
+    price_cents: int
+    currency: str
+    quantity_available: int | None
+    quantity_sold: int
+    valid_from: datetime | None
+    valid_until: datetime | None
+    min_quantity: int
+    max_quantity: int
+
+    def ticket_type(self) -> TicketTypeSnapshot:
+        return TicketTypeSnapshot(
+            status=self.ticket_type_status,
+            quantity_available=self.quantity_available,
+            quantity_sold=self.quantity_sold,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            min_quantity=self.min_quantity,
+            max_quantity=self.max_quantity,
+        )
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    detail: str
+    field: str | None = None
+    remaining: int | None = None
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    description: str
+    quantity: int
+    unit_price_cents: int
+    total_cents: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    currency: str
+    lines: tuple[QuoteLine, ...]
+    subtotal_cents: int
+    fees_cents: int
+    discount_cents: int
+    total_cents: int
+    # What each ticket costs with its share of fees and discounts (``price_paid_cents``), in ticket order.
+    per_ticket_cents: tuple[int, ...]
+    fee_label: str | None = None
+
+    def as_document(self) -> dict[str, Any]:
+        return {
+            "currency": self.currency,
+            "lines": [line.__dict__ for line in self.lines],
+            "subtotal_cents": self.subtotal_cents,
+            "fees_cents": self.fees_cents,
+            "fee_label": self.fee_label,
+            "discount_cents": self.discount_cents,
+            "total_cents": self.total_cents,
+        }
+
+
+_PURCHASE_REFUSALS: dict[PurchaseRefusal, tuple[str, str, str | None]] = {
+    PurchaseRefusal.DISABLED: ("ticket_type_not_on_sale", "This ticket type is not on sale.", "ticket_type_id"),
+    PurchaseRefusal.NOT_ON_SALE_YET: ("ticket_type_not_yet_on_sale", "This ticket type is not on sale yet.", None),
+    PurchaseRefusal.EXPIRED: ("ticket_type_expired", "This ticket type is no longer on sale.", "ticket_type_id"),
+    PurchaseRefusal.SOLD_OUT: ("ticket_type_sold_out", "This ticket type is sold out.", "ticket_type_id"),
+    PurchaseRefusal.BELOW_MIN_QUANTITY: ("quantity_below_minimum", "Buy more tickets of this type.", "quantity"),
+    PurchaseRefusal.ABOVE_MAX_QUANTITY: ("quantity_above_maximum", "Buy fewer tickets at once.", "quantity"),
+    PurchaseRefusal.NOT_ENOUGH_LEFT: ("ticket_type_sold_out", "Not enough tickets of this type are left.", "quantity"),
+}
+
+
+def purchase_refusal(context: SaleContext, *, quantity: int, now: datetime) -> Refusal | None:
+    """Why this purchase may not happen now, or ``None``."""
+    if context.definition_status is not DefinitionStatus.ACTIVE:
+        return Refusal("event_not_on_sale", "This event is not on sale.")
+    if context.occurrence_status not in OCCURRENCE_ON_SALE:
+        return Refusal("occurrence_not_on_sale", f"This occurrence is {context.occurrence_status}.")
+    if now >= context.start_at:
+        return Refusal("occurrence_started", "This occurrence has already started.")
+    verdict = can_purchase(context.ticket_type(), quantity=quantity, now=now)
+    if verdict.allowed or verdict.reason is None:
+        return None
+    code, detail, field = _PURCHASE_REFUSALS[verdict.reason]
+    if verdict.reason in (PurchaseRefusal.BELOW_MIN_QUANTITY, PurchaseRefusal.ABOVE_MAX_QUANTITY):
+        limit = context.min_quantity if verdict.reason is PurchaseRefusal.BELOW_MIN_QUANTITY else context.max_quantity
+        detail = f"{detail} (limit {limit})"
+    return Refusal(code, detail, field, verdict.remaining)
+
+
+def quote(context: SaleContext, *, quantity: int, description: str) -> Quote:
+    fees = parse_fee_policy(context.definition_settings).unwrap()
+    priced = build_quote(lines=[LineItem(description, context.price_cents, quantity, context.currency)], fees=fees)
+    assert not isinstance(priced, CurrencyMismatch)  # one line, one currency
+    lines = tuple(QuoteLine(li.label, li.quantity, li.unit_price_cents, li.total_cents) for li in priced.lines)
+    return Quote(
+        currency=priced.currency,
+        lines=lines,
+        subtotal_cents=priced.subtotal_cents,
+        fees_cents=priced.fee_cents,
+        discount_cents=0,
+        total_cents=priced.total_cents,
+        per_ticket_cents=allocate_proportionally(priced.total_cents, [context.price_cents] * quantity),
+        fee_label=priced.fee_label if priced.fee_cents else None,
+    )
+
+
+def complimentary(original: Quote) -> Quote:
+    """The same sale given away (a box-office comp): the list price shown, all of it discounted, no fee."""
+    return Quote(
+        currency=original.currency,
+        lines=original.lines,
+        subtotal_cents=original.subtotal_cents,
+        fees_cents=0,
+        discount_cents=original.subtotal_cents,
+        total_cents=0,
+        per_ticket_cents=(0,) * len(original.per_ticket_cents),
+    )

@@ -1,0 +1,78 @@
+"""Runs the periodic jobs in a background thread of the server process (``settings.run_jobs``), or once from the
+command line (``usher jobs run-once``, ``usher sweep``)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from server.config import Settings
+from server.jobs import tasks
+from server.notifications.delivery import deliver_pending
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunReport:
+    holds_released: int
+    occurrences_changed: int
+    mails_sent: int
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def run_once(
+    *, session_factory: sessionmaker[Session], settings: Settings, now: datetime, deliver_mail: bool = True
+) -> RunReport:
+    released = tasks.sweep_expired_holds(session_factory=session_factory, now=now)
+    changed = tasks.advance_occurrences(session_factory=session_factory, now=now)
+    sent = 0
+    if deliver_mail:
+        sent = len(
+            deliver_pending(session_factory=session_factory, settings=settings, now=now, worker=worker_name()).sent
+        )
+    return RunReport(released, len(changed.changed), sent)
+
+
+class JobRunner:
+    """Calls ``run_once`` every ``interval`` seconds until stopped; an error is logged and the next round tried."""
+
+    def __init__(
+        self,
+        *,
+        session_factory: sessionmaker[Session],
+        settings: Settings,
+        clock: Callable[[], datetime],
+        interval: float = 30.0,
+    ) -> None:
+        self._session_factory = session_factory
+        self._settings = settings
+        self._clock = clock
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="usher-jobs", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                run_once(session_factory=self._session_factory, settings=self._settings, now=self._clock())
+            except Exception:  # keep the runner alive; the next round retries
+                logger.exception("periodic jobs failed")
+            self._stop.wait(self._interval)
