@@ -28,7 +28,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
 from kiosk.camera.worker import CameraScanner
-from kiosk.checkin.model import Scan, ScanSource, Verdict, annul_mutation
+from kiosk.checkin.model import Scan, ScanSource, Verdict
 from kiosk.checkin.service import CheckInService, Redeemer
 from kiosk.checkin.wording import VerdictView, describe
 from kiosk.config import Credentials, DataDir, KioskSettings, check_pin, hash_pin
@@ -39,6 +39,7 @@ from kiosk.store.rows import Conflict, Counters, OccurrenceRow, TicketRow
 from kiosk.sync.engine import SyncEngine, SyncStatus
 from kiosk.sync.runner import ClockOffsetHolder, SyncRunner
 from kiosk.sync.transport import SyncTransport
+from shared import wire
 from shared.checkin import Gate
 from shared.clock import Clock
 from shared.passages import Direction, Passage, can_annul
@@ -316,13 +317,7 @@ class Controller(QObject):
         """Manual check-in of a ticket staff found by searching."""
         if self.device is None:
             return
-        scan = Scan(
-            ScanSource.SEARCH,
-            Scan.new_nonce(),
-            self.clock.now(),
-            text=ticket.confirmation_code or "",
-            ticket_id=ticket.id,
-        )
+        scan = Scan(ScanSource.SEARCH, Scan.new_nonce(), self.clock.now(), ticket_id=ticket.id)
         self._check_requested.emit(scan, self.gate, self.direction)
 
     def wedge_key(self, text: str, *, auto_repeat: bool = False) -> str | None:
@@ -407,19 +402,22 @@ class Controller(QObject):
         if not verdict.allowed:
             self.notice.emit(f"Too late to undo {who}: a supervisor can correct it on the server")
             return
-        replica.annul(last.nonce, at=now, upload=annul_mutation(nonce=last.nonce, at=now, device_time=device_time))
+        upload = wire.AnnulMutation(nonce=last.nonce, device_time=device_time)
+        replica.annul(last.nonce, at=now, upload=upload, clock_offset=self.device.offset())
         self.notice.emit(f"Undone: {who} ({last.direction.value} at {last.at.astimezone(self.tz):%H:%M})")
         self.refresh_counters()
         if self.device.engine is not None:
             self.device.engine.sync_soon()
 
     def conflicts(self) -> list[Conflict]:
-        return self.device.replica.conflicts() if self.device else []
+        if self.device is None:
+            return []
+        return self.device.replica.conflicts(self.device.credentials.device_id)
 
-    def mark_conflict_handled(self, conflict_id: int) -> None:
+    def mark_conflict_handled(self, key: str) -> None:
         if self.device is not None:
-            self.device.replica.mark_handled(conflict_id, at=self.clock.now())
-            self.conflicts_changed.emit(len(self.device.replica.conflicts()))
+            self.device.replica.mark_handled(key, at=self.clock.now())
+            self.conflicts_changed.emit(len(self.conflicts()))
 
     # --- settings and lock ----------------------------------------------------------------------------------------
 
@@ -475,7 +473,7 @@ class Controller(QObject):
         self.occurrences_changed.emit()
         self.refresh_counters()
         if self.device is not None:
-            self.conflicts_changed.emit(len(self.device.replica.conflicts()))
+            self.conflicts_changed.emit(len(self.conflicts()))
 
     @Slot()
     def on_wiped(self) -> None:

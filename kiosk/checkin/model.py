@@ -6,14 +6,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-from kiosk.store.rows import Mutation, OccurrenceRow
+from kiosk.store.rows import OccurrenceRow
+from shared import wire
 from shared.checkin import CheckInOutcome, Gate
 from shared.passages import Direction
-
-CHECK_IN_MUTATION = "check_in"
-ANNUL_MUTATION = "annul"
 
 
 class ScanSource(StrEnum):
@@ -30,7 +27,7 @@ class DecidedBy(StrEnum):
 
 @dataclass(frozen=True)
 class Scan:
-    """One thing to decide: scanned or typed ``text``, or (from a search) a ``ticket_id``.
+    """One thing to decide: scanned or typed ``text``, or (from a search) a ``ticket_id`` and no text.
 
     ``nonce`` names the attempt everywhere (the online redeem, the local log, the upload), so the same attempt can
     never be counted twice. ``device_time`` is when it happened on this device's clock.
@@ -66,28 +63,30 @@ class Verdict:
         return self.outcome.direction
 
 
-def check_in_mutation(
-    *, scan: Scan, gate: Gate, direction: Direction, at: datetime, clock_offset_ms: int, outcome: CheckInOutcome
-) -> Mutation:
-    """The upload for an attempt decided on this device. The body says what was scanned, where and when, and what
-    this kiosk decided; the server decides again with everything it knows and has the final say."""
-    body: dict[str, Any] = {
-        "nonce": scan.nonce,
-        "payload": scan.text or None,
-        "ticket_id": None if outcome.ticket_id is None else str(outcome.ticket_id),
-        "gate": gate.name,
-        "occurrence_ids": sorted(str(i) for i in gate.occurrence_ids),
-        "direction": direction.value,
-        "device_time": scan.device_time.isoformat(),
-        "clock_offset_ms": clock_offset_ms,
-        "at": at.isoformat(),
-        "local_status": outcome.status.value,
-        "local_reason": None if outcome.reason is None else outcome.reason.value,
-        "source": scan.source.value,
-    }
-    return Mutation(client_id=uuid.uuid4().hex, kind=CHECK_IN_MUTATION, body=body, nonce=scan.nonce)
+def check_in_mutation(*, scan: Scan, gate: Gate, direction: Direction, outcome: CheckInOutcome) -> wire.CheckInMutation:
+    """The upload for an attempt decided on this device (every attempt, refused ones too): what was scanned, where
+    and when, and what this kiosk decided. The server decides again with everything it knows and has the final
+    say; the nonce is the scan's, so an online attempt that timed out is never counted twice."""
+    return wire.CheckInMutation(
+        nonce=scan.nonce,
+        occurrence_ids=tuple(sorted(gate.occurrence_ids)),
+        gate=gate.name,
+        direction=direction,
+        device_time=scan.device_time,
+        local_status=outcome.status,
+        local_reason=outcome.reason,
+        payload=None if scan.ticket_id is not None else scan.text,
+        ticket_id=scan.ticket_id,
+    )
 
 
-def annul_mutation(*, nonce: str, at: datetime, device_time: datetime) -> Mutation:
-    body = {"nonce": nonce, "at": at.isoformat(), "device_time": device_time.isoformat()}
-    return Mutation(client_id=uuid.uuid4().hex, kind=ANNUL_MUTATION, body=body, nonce=nonce)
+def redeem_request(scan: Scan, *, gate: Gate, direction: Direction) -> wire.RedeemRequest:
+    return wire.RedeemRequest(
+        nonce=scan.nonce,
+        occurrence_ids=tuple(sorted(gate.occurrence_ids)),
+        gate=gate.name,
+        direction=direction,
+        device_time=scan.device_time,
+        payload=None if scan.ticket_id is not None else scan.text,
+        ticket_id=scan.ticket_id,
+    )

@@ -1,11 +1,9 @@
 """The offline decision: the replica and this kiosk's own passages, fed to ``shared.checkin.decide_check_in``.
 
 No rule is written here. This module only finds the ticket (by the token's ticket id, by confirmation code or by the
-id staff picked), verifies the token with the replica's keyring (``shared.qrtoken.verify_ticket``), builds the
-snapshots and the ticket's history, and records the attempt.
-
-History: the ticket's passages recorded here, plus its latest entry as the server reported it (another kiosk's,
-synced since) when no local passage is that entry. An entry's time and gate are what the amber screen shows.
+id staff picked), verifies the token with the replica's keyring (``shared.qrtoken.verify_ticket``), takes the
+ticket's history from the replica (the server's check-ins merged with this kiosk's), and records the attempt with
+its upload.
 """
 
 from __future__ import annotations
@@ -16,40 +14,11 @@ from datetime import datetime, timedelta
 
 from kiosk.checkin.model import DecidedBy, Scan, ScanSource, Verdict, check_in_mutation
 from kiosk.store.replica import Replica
-from kiosk.store.rows import Attempt, LocalPassage, OccurrenceRow, TicketRow
+from kiosk.store.rows import Attempt, OccurrenceRow, TicketRow
 from shared.checkin import CheckInOutcome, CheckInStatus, Gate, RefusalReason, decide_check_in
 from shared.codes import ScanKind, classify_scan
-from shared.passages import Direction, Passage
+from shared.passages import Direction
 from shared.qrtoken import TokenVerification, verify_ticket
-
-SERVER_DEVICE = uuid.UUID(int=0)  # the device of an entry known only from the server's ticket state
-
-
-def history_for(ticket: TicketRow | None, local: list[LocalPassage]) -> list[Passage]:
-    passages = [
-        Passage(
-            ticket_id=p.ticket_id,
-            direction=p.direction,
-            at=p.at,
-            gate=p.gate,
-            device_id=p.device_id,
-            annulled_at=p.annulled_at,
-        )
-        for p in local
-    ]
-    if ticket is not None and ticket.checked_in_at is not None:
-        known = any(p.direction is Direction.ENTRY and p.at == ticket.checked_in_at for p in passages)
-        if not known:
-            entry = Passage(
-                ticket.id, Direction.ENTRY, ticket.checked_in_at, ticket.checked_in_gate or "", SERVER_DEVICE
-            )
-            passages.insert(0, entry)
-            if not ticket.inside and not any(p.at > ticket.checked_in_at for p in passages):
-                # the server says the holder went out again; when exactly, the replica does not know
-                passages.insert(
-                    1, Passage(ticket.id, Direction.EXIT, entry.at + timedelta(microseconds=1), "", SERVER_DEVICE)
-                )
-    return passages
 
 
 class OfflineChecker:
@@ -66,11 +35,12 @@ class OfflineChecker:
         now = scan.device_time + offset
         token, ticket = self._find(scan, now)
         claims = token.claims if token is not None else None
+        ticket_id = ticket.id if ticket is not None else claims.ticket_id if claims is not None else None
         occurrence_id = ticket.occurrence_id if ticket is not None else claims.occurrence_id if claims else None
         occurrence = self._replica.occurrence(occurrence_id) if occurrence_id is not None else None
-        outcome = self._judge(token, ticket, occurrence, gate, direction, now)
-        type_id = ticket.ticket_type_id if ticket is not None else claims.ticket_type_id if claims else None
-        type_name = (ticket.ticket_type_name if ticket is not None else None) or (
+        outcome = self._judge(token, ticket, ticket_id, occurrence_id, occurrence, gate, direction, now)
+        type_id = ticket.snapshot.ticket_type_id if ticket is not None else claims.ticket_type_id if claims else None
+        type_name = outcome.ticket_type_name or (
             self._replica.ticket_type_name(type_id) if type_id is not None else None
         )
         attempt = Attempt(
@@ -84,17 +54,9 @@ class OfflineChecker:
             outcome=outcome,
             decided_by=DecidedBy.LOCAL.value,
             occurrence_id=occurrence_id,
-            ticket_type_id=type_id,
         )
-        upload = check_in_mutation(
-            scan=scan,
-            gate=gate,
-            direction=direction,
-            at=now,
-            clock_offset_ms=round(offset.total_seconds() * 1000),
-            outcome=outcome,
-        )
-        recorded = self._replica.record_attempt(attempt, upload=upload)
+        upload = check_in_mutation(scan=scan, gate=gate, direction=direction, outcome=outcome)
+        recorded = self._replica.record_attempt(attempt, upload=upload, clock_offset=offset)
         return Verdict(
             scan=scan,
             outcome=outcome,
@@ -123,27 +85,22 @@ class OfflineChecker:
         self,
         token: TokenVerification | None,
         ticket: TicketRow | None,
+        ticket_id: uuid.UUID | None,
+        occurrence_id: uuid.UUID | None,
         occurrence: OccurrenceRow | None,
         gate: Gate,
         direction: Direction,
         now: datetime,
     ) -> CheckInOutcome:
-        ticket_id = ticket.id if ticket is not None else token.claims.ticket_id if token and token.claims else None
-        local = self._replica.passages(ticket_id) if ticket_id is not None else []
-        on_record = ticket if ticket is not None and ticket.on_record else None
-        history = history_for(on_record, local)
-        ticket_occurrence = ticket.occurrence_id if ticket is not None else None
-        if ticket_occurrence is None and token is not None and token.claims is not None:
-            ticket_occurrence = token.claims.occurrence_id
-        served = ticket_occurrence in gate.occurrence_ids
+        served = occurrence_id in gate.occurrence_ids
         if served and occurrence is None:
             # The gate serves an occurrence the replica has no row for (not synced yet): nothing to judge it by.
             return CheckInOutcome(CheckInStatus.REFUSED, direction, RefusalReason.INVALID)
         return decide_check_in(
             token=token,
-            ticket=on_record.snapshot() if on_record is not None else None,
-            occurrence=occurrence.snapshot() if occurrence is not None and served else None,
-            history=history,
+            ticket=ticket.snapshot if ticket is not None else None,
+            occurrence=occurrence.snapshot if occurrence is not None and served else None,
+            history=self._replica.history(ticket_id) if ticket_id is not None else [],
             gate=gate,
             direction=direction,
             now=now,

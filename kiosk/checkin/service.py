@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from kiosk.checkin.model import DecidedBy, Scan, Verdict
+from kiosk.checkin.model import DecidedBy, Scan, Verdict, redeem_request
 from kiosk.checkin.offline import OfflineChecker
 from kiosk.store.replica import Replica
-from kiosk.store.rows import Attempt, OccurrenceRow
-from shared.checkin import CheckInOutcome, Gate
+from kiosk.store.rows import Attempt
+from shared import wire
+from shared.checkin import Gate
 from shared.passages import Direction
 
 logger = logging.getLogger(__name__)
@@ -31,18 +31,9 @@ class Unreachable(Exception):
     """The server did not answer in time, or not at all: decide offline."""
 
 
-@dataclass(frozen=True)
-class RedeemAnswer:
-    outcome: CheckInOutcome
-    occurrence: OccurrenceRow | None = None  # the ticket's occurrence, when the server names it
-    ticket_type_name: str | None = None
-
-
 class Redeemer(Protocol):
-    def redeem(
-        self, scan: Scan, *, gate: Gate, direction: Direction, clock_offset: timedelta, timeout: float
-    ) -> RedeemAnswer:
-        """Ask the server to decide (and record) ``scan``. Raises ``Unreachable`` when it cannot."""
+    def redeem(self, request: wire.RedeemRequest, *, timeout: float) -> wire.RedeemResponse:
+        """Ask the server to decide (and record) one scan. Raises ``Unreachable`` when it cannot in time."""
         ...
 
 
@@ -76,17 +67,15 @@ class CheckInService:
 
     def _online(self, redeemer: Redeemer, scan: Scan, gate: Gate, direction: Direction) -> Verdict:
         offset = self._clock_offset()
-        answer = redeemer.redeem(scan, gate=gate, direction=direction, clock_offset=offset, timeout=self._timeout)
+        request = redeem_request(scan, gate=gate, direction=direction)
+        answer = redeemer.redeem(request, timeout=self._timeout)
         at = scan.device_time + offset
         outcome = answer.outcome
-        occurrence = answer.occurrence
-        if occurrence is None and outcome.ticket_id is not None:
-            ticket = self._replica.ticket(outcome.ticket_id)
-            if ticket is not None:
-                occurrence = self._replica.occurrence(ticket.occurrence_id)
+        ticket = self._replica.ticket(outcome.ticket_id) if outcome.ticket_id is not None else None
+        occurrence = self._replica.occurrence(ticket.occurrence_id) if ticket is not None else None
         occurrence_id = occurrence.id if occurrence is not None else None
-        if occurrence_id is None and len(gate.occurrence_ids) == 1:
-            occurrence_id = next(iter(gate.occurrence_ids))
+        if occurrence_id is None and outcome.ok and len(gate.occurrence_ids) == 1:
+            occurrence_id = next(iter(gate.occurrence_ids))  # a ticket sold since the last sync: this gate's
         attempt = Attempt(
             nonce=scan.nonce,
             at=at,
@@ -99,8 +88,9 @@ class CheckInService:
             decided_by=DecidedBy.SERVER.value,
             occurrence_id=occurrence_id,
         )
-        # The server has recorded it: the log and the local passage, nothing to upload.
+        # The server has recorded it: the log and this kiosk's passage (for undo and the counters), no upload.
         recorded = self._replica.record_attempt(attempt)
+        type_name = outcome.ticket_type_name or (ticket.snapshot.ticket_type_name if ticket is not None else None)
         return Verdict(
             scan=scan,
             outcome=outcome,
@@ -108,6 +98,6 @@ class CheckInService:
             at=at,
             gate=gate,
             occurrence=occurrence,
-            ticket_type_name=answer.ticket_type_name or outcome.ticket_type_name,
+            ticket_type_name=type_name,
             recorded=recorded,
         )

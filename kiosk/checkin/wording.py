@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.checkin.model import Verdict
+from kiosk.store.rows import OccurrenceRow
 from shared.checkin import RefusalReason
 from shared.passages import Direction
 
@@ -32,6 +34,16 @@ class VerdictView:
 
 def hhmm(value: datetime, tz: tzinfo | None) -> str:
     return value.astimezone(tz).strftime("%H:%M")
+
+
+def local_zone(occurrence: OccurrenceRow | None, fallback: tzinfo | None) -> tzinfo | None:
+    """Times of an occurrence read in its own time zone (the venue's); the kiosk's zone when it has none."""
+    if occurrence is None or not occurrence.timezone:
+        return fallback
+    try:
+        return ZoneInfo(occurrence.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return fallback
 
 
 def _event_label(verdict: Verdict, tz: tzinfo | None) -> str:
@@ -56,6 +68,8 @@ _PLAIN: dict[RefusalReason, tuple[str, str]] = {
 
 
 def describe(verdict: Verdict, tz: tzinfo | None = None) -> VerdictView:
+    """``tz``: the kiosk's own zone, used when the ticket's occurrence is not known here."""
+    tz = local_zone(verdict.occurrence, tz)
     outcome = verdict.outcome
     if outcome.ok:
         name = outcome.holder_name or "Valid ticket"
@@ -84,13 +98,13 @@ def describe(verdict: Verdict, tz: tzinfo | None = None) -> VerdictView:
         occurrence = verdict.occurrence
         detail = "Doors are not open yet."
         if occurrence is not None:
-            detail = f"Doors open at {hhmm(occurrence.snapshot().entry_opens_at, tz)}."
+            detail = f"Doors open at {hhmm(occurrence.snapshot.entry_opens_at, tz)}."
         return VerdictView(Tone.RED, "Too early", (detail,))
     if reason is RefusalReason.TOO_LATE:
         occurrence = verdict.occurrence
         detail = "Entry has closed."
         if occurrence is not None:
-            detail = f"Entry closed at {hhmm(occurrence.snapshot().entry_closes_at, tz)}."
+            detail = f"Entry closed at {hhmm(occurrence.snapshot.entry_closes_at, tz)}."
         return VerdictView(Tone.RED, "Too late", (detail,))
     headline, detail = _PLAIN.get(reason, ("Refused", "")) if reason is not None else ("Refused", "")
     lines = [detail] if detail else []

@@ -1,13 +1,18 @@
 """``Replica``: the kiosk's local copy of its scope, its check-in log and its outbox, in one SQLite file.
 
+The server's tables are written only by ``shared.wire.apply_pull_page`` (``apply_page``); this kiosk's own effects
+live beside them (``local_passages``, ``attempts``, ``outbox``) and are merged in when read: a ticket's history is
+the server's counted check-ins plus this kiosk's passages the server has not sent back yet (matched by nonce), and
+an undo made here overrides the server's row until the server has it too.
+
 Every method is one transaction, and safe to call from any thread (each checks its own connection out of the
 engine's pool). Writes that belong together are one method, so that a crash cannot separate them:
 
-- ``record_attempt``: the attempt in the log, and when it admitted someone the passage, the ticket's new state and
-  (for a decision made here) the outbox row that uploads it, all with the same nonce;
-- ``annul``: the passage annulled, the ticket's state restored, the annulment queued;
-- ``apply_pull``: one downloaded page and the cursor after it;
-- ``apply_results``: the server's answers to an upload.
+- ``record_attempt``: the attempt in the log, the passage when it admitted (or let out) someone, and for a decision
+  made here the outbox row that uploads it, all with the same nonce;
+- ``annul``: the passage annulled and the annulment queued;
+- ``apply_page``: one downloaded page, the cursor after it and the clock estimate;
+- ``apply_push``: the server's answers to an upload.
 
 A repeated ``record_attempt`` with a nonce already in the log changes nothing and returns False.
 """
@@ -17,39 +22,33 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from kiosk.store import schema as t
-from kiosk.store.db import from_us, open_engine, opt_from_us, opt_to_us, to_us, writer
+from kiosk.store.db import open_engine, writer
 from kiosk.store.migrations import migrate
-from kiosk.store.rows import (
-    Attempt,
-    Conflict,
-    Counters,
-    LocalPassage,
-    Mutation,
-    OccurrenceRow,
-    OutboxEntry,
-    OutboxResult,
-    TicketRow,
-    TicketTypeRow,
-)
-from kiosk.store.text import fold, search_text
-from shared.checkin import CheckInSettings
+from kiosk.store.rows import Attempt, Conflict, Counters, LocalPassage, OccurrenceRow, OutboxEntry, TicketRow
+from shared import wire
 from shared.codes import normalize_confirmation_code
-from shared.enums import OccurrenceStatus, TicketStatus
-from shared.passages import Direction
-from shared.qrtoken import KeyOwner, KeyOwnerKind, Keyring, TrustedKey
+from shared.passages import Direction, Passage
+from shared.qrtoken import Keyring
 
-REPLICA_FILE = "replica.sqlite3"
 MIN_QUERY = 3
-_ADMITTED = (TicketStatus.CONFIRMED.value, TicketStatus.CHECKED_IN.value)
+ms = wire.time_to_wire
+
+
+def at_ms(value: int) -> datetime:
+    return wire.time_from_wire(int(value), "at")
+
+
+def _placeholders(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
 
 
 class Replica:
@@ -61,7 +60,7 @@ class Replica:
 
     @classmethod
     def open(cls, path: Path) -> Replica:
-        """Open (or create) the replica file and bring its schema to the newest version."""
+        """Open (or create) the replica file and bring its schema up to date."""
         engine = open_engine(path)
         migrate(engine)
         return cls(engine)
@@ -74,64 +73,37 @@ class Replica:
         with self._writer.begin() as connection:
             yield connection
 
-    # --- meta -------------------------------------------------------------------------------------------------
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        with self.engine.connect() as connection:
+            yield connection
+
+    # --- local facts ----------------------------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
-        with self.engine.connect() as connection:
-            value = connection.execute(sa.select(t.meta.c.value).where(t.meta.c.key == key)).scalar_one_or_none()
+        with self._read() as c:
+            value = c.exec_driver_sql("SELECT value FROM meta WHERE key = ?", (key,)).scalar_one_or_none()
         return None if value is None else str(value)
 
-    def set_meta(self, values: dict[str, str | None]) -> None:
-        with self._write() as connection:
-            _set_meta(connection, values)
+    def set_meta(self, values: Mapping[str, str | None]) -> None:
+        with self._write() as c:
+            _set_meta(c, values)
 
-    # --- what the server sends ----------------------------------------------------------------------------------
+    def cursor(self) -> str | None:
+        with self._read() as c:
+            value = c.exec_driver_sql("SELECT value FROM sync_state WHERE key = ?", (wire.CURSOR_KEY,)).scalar()
+        return None if value is None else str(value)
 
-    def apply_pull(
-        self,
-        *,
-        occurrences: Sequence[OccurrenceRow] = (),
-        ticket_types: Sequence[TicketTypeRow] = (),
-        tickets: Sequence[TicketRow] = (),
-        keys: Sequence[TrustedKey] = (),
-        deleted_tickets: Sequence[uuid.UUID] = (),
-        deleted_occurrences: Sequence[uuid.UUID] = (),
-        conflicts: Sequence[Conflict] = (),
-        meta: dict[str, str | None] | None = None,
-    ) -> None:
-        """One downloaded page, with the cursor (in ``meta``) that follows it, in one transaction."""
-        with self._write() as connection:
-            if occurrences:
-                connection.execute(_upsert(t.occurrences), [_occurrence_values(o) for o in occurrences])
-            if ticket_types:
-                connection.execute(_upsert(t.ticket_types), [_ticket_type_values(tt) for tt in ticket_types])
-            if tickets:
-                ids = [str(ticket.id) for ticket in tickets]
-                codes = [ticket.confirmation_code for ticket in tickets if ticket.confirmation_code]
-                if codes:  # a code moved to another ticket (or a stand-in is replaced): free it first
-                    connection.execute(
-                        t.tickets.update()
-                        .where(t.tickets.c.confirmation_code.in_(codes), t.tickets.c.id.not_in(ids))
-                        .values(confirmation_code=None)
-                    )
-                connection.execute(_upsert(t.tickets), [_ticket_values(ticket) for ticket in tickets])
-                _keep_pending_local_entries(connection, ids)
-            if keys:
-                connection.execute(_upsert(t.keys), [_key_values(key) for key in keys])
-            if deleted_tickets:
-                gone = [str(i) for i in deleted_tickets]
-                connection.execute(t.tickets.delete().where(t.tickets.c.id.in_(gone)))
-            if deleted_occurrences:
-                gone = [str(i) for i in deleted_occurrences]
-                connection.execute(t.tickets.delete().where(t.tickets.c.occurrence_id.in_(gone)))
-                connection.execute(t.occurrences.delete().where(t.occurrences.c.id.in_(gone)))
-            if conflicts:
-                connection.execute(
-                    sa.insert(t.conflicts).prefix_with("OR IGNORE"), [_conflict_values(c) for c in conflicts]
-                )
+    # --- what the server sends ------------------------------------------------------------------------------------
+
+    def apply_page(self, page: wire.PullPage, *, meta: Mapping[str, str | None] | None = None) -> None:
+        """One downloaded page with its cursor (``shared.wire.apply_pull_page``) and ``meta``, in one transaction."""
+        with self._write() as c:
+            raw = c.connection.driver_connection
+            wire.apply_pull_page(raw, page)  # type: ignore[arg-type]
             if meta:
-                _set_meta(connection, meta)
-        if keys:
+                _set_meta(c, meta)
+        if page.reset or wire.KEYS.name in page.tables or wire.KEYS.name in page.deleted:
             with self._lock:
                 self._keyring = None
 
@@ -140,245 +112,352 @@ class Replica:
     def keyring(self) -> Keyring:
         with self._lock:
             if self._keyring is None:
-                with self.engine.connect() as connection:
-                    rows = connection.execute(sa.select(t.keys)).all()
-                self._keyring = Keyring(_key_from_row(row) for row in rows)
+                with self._read() as c:
+                    rows = c.exec_driver_sql("SELECT * FROM keys").mappings().all()
+                self._keyring = wire.keyring(dict(row) for row in rows)
             return self._keyring
 
-    def occurrence(self, occurrence_id: uuid.UUID) -> OccurrenceRow | None:
-        with self.engine.connect() as connection:
-            row = connection.execute(sa.select(t.occurrences).where(t.occurrences.c.id == str(occurrence_id))).first()
-        return None if row is None else _occurrence_from_row(row)
+    def occurrences(self, ids: Iterable[uuid.UUID] | None = None) -> list[OccurrenceRow]:
+        with self._read() as c:
+            if ids is None:
+                rows = c.exec_driver_sql("SELECT * FROM occurrences ORDER BY start_at").mappings().all()
+            else:
+                wanted = [i.hex for i in ids]
+                rows = (
+                    c.exec_driver_sql(
+                        f"SELECT * FROM occurrences WHERE id IN ({_placeholders(wanted)}) ORDER BY start_at",  # noqa: S608
+                        tuple(wanted),
+                    )
+                    .mappings()
+                    .all()
+                )
+            event_ids = sorted({row["event_id"] for row in rows})
+            events = {
+                row["id"]: row
+                for row in c.exec_driver_sql(
+                    f"SELECT * FROM events WHERE id IN ({_placeholders(event_ids)})",  # noqa: S608
+                    tuple(event_ids),
+                ).mappings()
+            }
+        return [_occurrence(dict(row), dict(events[row["event_id"]])) for row in rows if row["event_id"] in events]
 
-    def occurrences(self) -> list[OccurrenceRow]:
-        with self.engine.connect() as connection:
-            rows = connection.execute(sa.select(t.occurrences).order_by(t.occurrences.c.start_at)).all()
-        return [_occurrence_from_row(row) for row in rows]
+    def occurrence(self, occurrence_id: uuid.UUID) -> OccurrenceRow | None:
+        found = self.occurrences([occurrence_id])
+        return found[0] if found else None
 
     def ticket(self, ticket_id: uuid.UUID) -> TicketRow | None:
-        return self._one_ticket(t.tickets.c.id == str(ticket_id))
+        return self._one_ticket("t.id = ?", ticket_id.hex)
 
     def ticket_by_code(self, code: str) -> TicketRow | None:
         normalized = normalize_confirmation_code(code)
-        if normalized is None:
-            return None
-        return self._one_ticket(t.tickets.c.confirmation_code == normalized)
+        return None if normalized is None else self._one_ticket("t.code = ?", normalized)
 
-    def _one_ticket(self, where: sa.ColumnElement[bool]) -> TicketRow | None:
-        with self.engine.connect() as connection:
-            row = connection.execute(_ticket_select().where(where)).first()
-        return None if row is None else _ticket_from_row(row)
+    def _one_ticket(self, where: str, value: str) -> TicketRow | None:
+        with self._read() as c:
+            row = c.exec_driver_sql(f"{_TICKET_SELECT} WHERE {where}", (value,)).mappings().first()
+        return None if row is None else _ticket(dict(row))
 
     def ticket_type_name(self, ticket_type_id: uuid.UUID) -> str | None:
-        with self.engine.connect() as connection:
-            name = connection.execute(
-                sa.select(t.ticket_types.c.name).where(t.ticket_types.c.id == str(ticket_type_id))
-            ).scalar_one_or_none()
+        with self._read() as c:
+            name = c.exec_driver_sql("SELECT name FROM ticket_types WHERE id = ?", (ticket_type_id.hex,)).scalar()
         return None if name is None else str(name)
 
-    def passages(self, ticket_id: uuid.UUID) -> list[LocalPassage]:
-        """This kiosk's passages of one ticket, annulled ones included, in the order recorded."""
-        with self.engine.connect() as connection:
-            rows = connection.execute(
-                sa.select(t.passages).where(t.passages.c.ticket_id == str(ticket_id)).order_by(t.passages.c.id)
-            ).all()
-        return [_passage_from_row(row) for row in rows]
+    def history(self, ticket_id: uuid.UUID) -> list[Passage]:
+        """The ticket's passages that the check-in rule should see: the server's counted check-ins (with an undo
+        made here applied) and this kiosk's passages the server has not sent back yet."""
+        with self._read() as c:
+            server = c.exec_driver_sql("SELECT * FROM check_ins WHERE ticket_id = ?", (ticket_id.hex,)).mappings().all()
+            local = self._local_passages(c, "ticket_id = ?", (ticket_id.hex,))
+        by_nonce = {p.nonce: p for p in local}
+        result: list[Passage] = []
+        for row in server:
+            passage = wire.passage(dict(row))
+            if passage is None:
+                continue  # a duplicate entry the server does not count
+            mine = by_nonce.get(row["nonce"])
+            if mine is not None and mine.annulled_at is not None and passage.annulled_at is None:
+                passage = replace(passage, annulled_at=mine.annulled_at)
+            result.append(passage)
+        seen = {row["nonce"] for row in server}
+        result.extend(_as_passage(p) for p in local if p.nonce not in seen)
+        return result
 
     def last_passage(self, device_id: uuid.UUID) -> LocalPassage | None:
         """The newest passage this device recorded that still stands (what "undo" would annul)."""
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                sa.select(t.passages)
-                .where(t.passages.c.device_id == str(device_id), t.passages.c.annulled_at.is_(None))
-                .order_by(t.passages.c.id.desc())
-                .limit(1)
-            ).first()
-        return None if row is None else _passage_from_row(row)
+        with self._read() as c:
+            found = self._local_passages(
+                c, "device_id = ? AND annulled_at IS NULL ORDER BY id DESC LIMIT 1", (device_id.hex,)
+            )
+        return found[0] if found else None
+
+    @staticmethod
+    def _local_passages(c: sa.Connection, where: str, params: tuple[Any, ...]) -> list[LocalPassage]:
+        rows = c.exec_driver_sql(f"SELECT * FROM local_passages WHERE {where}", params).mappings().all()  # noqa: S608
+        return [
+            LocalPassage(
+                nonce=row["nonce"],
+                ticket_id=uuid.UUID(hex=row["ticket_id"]),
+                occurrence_id=uuid.UUID(hex=row["occurrence_id"]),
+                direction=Direction(row["direction"]),
+                at=at_ms(row["at"]),
+                gate=row["gate"],
+                device_id=uuid.UUID(hex=row["device_id"]),
+                annulled_at=None if row["annulled_at"] is None else at_ms(row["annulled_at"]),
+            )
+            for row in rows
+        ]
 
     def counters(self, occurrence_ids: Iterable[uuid.UUID]) -> Counters:
-        ids = [str(i) for i in occurrence_ids]
+        ids = tuple(i.hex for i in occurrence_ids)
         if not ids:
             return Counters()
-        c = t.tickets.c
-        with self.engine.connect() as connection:
-            sold, checked_in, inside = connection.execute(
-                sa.select(
-                    sa.func.count().filter(c.status.in_(_ADMITTED), c.on_record == 1),
-                    sa.func.count().filter(c.status == TicketStatus.CHECKED_IN.value),
-                    sa.func.count().filter(c.inside == 1),
-                ).where(c.occurrence_id.in_(ids))
+        marks = _placeholders(ids)
+        with self._read() as c:
+            sold = c.exec_driver_sql(
+                f"SELECT count(*) FROM tickets WHERE occurrence_id IN ({marks}) "  # noqa: S608
+                "AND status IN ('confirmed', 'checked_in')",
+                ids,
+            ).scalar_one()
+            checked_in, inside = c.exec_driver_sql(
+                f"""
+                WITH merged AS (
+                    SELECT c.ticket_id, c.direction, c.at, coalesce(c.annulled_at, l.annulled_at) AS annulled_at
+                    FROM check_ins c LEFT JOIN local_passages l ON l.nonce = c.nonce
+                    WHERE c.counted = 1 AND c.occurrence_id IN ({marks})
+                    UNION ALL
+                    SELECT l.ticket_id, l.direction, l.at, l.annulled_at FROM local_passages l
+                    WHERE l.occurrence_id IN ({marks})
+                      AND NOT EXISTS (SELECT 1 FROM check_ins c WHERE c.nonce = l.nonce)
+                ),
+                standing AS (SELECT * FROM merged WHERE annulled_at IS NULL),
+                latest AS (
+                    SELECT direction, row_number() OVER (PARTITION BY ticket_id ORDER BY at DESC) AS n FROM standing
+                )
+                SELECT (SELECT count(DISTINCT ticket_id) FROM standing WHERE direction = 'entry'),
+                       (SELECT count(*) FROM latest WHERE n = 1 AND direction = 'entry')
+                """,  # noqa: S608 (placeholders only)
+                ids + ids,
             ).one()
         return Counters(sold=int(sold), checked_in=int(checked_in), inside=int(inside))
 
     def search(self, query: str, occurrence_ids: Iterable[uuid.UUID], *, limit: int = 50) -> list[TicketRow]:
-        """Tickets of the served occurrences whose holder name or email contains ``query``, or whose confirmation
-        code starts with it (dashes and case ignored). Fewer than ``MIN_QUERY`` characters find nothing."""
-        folded = fold(query)
-        if len(folded) < MIN_QUERY:
+        """Tickets of the served occurrences whose holder name or email contains ``query`` (case-insensitive), or
+        whose confirmation code starts with it (dashes and case ignored). Under ``MIN_QUERY`` characters: none."""
+        text = query.strip()
+        if len(text) < MIN_QUERY:
             return []
-        ids = [str(i) for i in occurrence_ids]
-        pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        matches: list[sa.ColumnElement[bool]] = [t.tickets.c.search.like(pattern, escape="\\")]
-        code = query.replace("-", "").replace(" ", "").upper()
-        if code.isalnum():
-            matches.append(t.tickets.c.confirmation_code.like(code + "%"))
-        statement = (
-            _ticket_select()
-            .where(t.tickets.c.occurrence_id.in_(ids), sa.or_(*matches))
-            .order_by(t.tickets.c.holder_name, t.tickets.c.id)
-            .limit(limit)
-        )
-        with self.engine.connect() as connection:
-            return [_ticket_from_row(row) for row in connection.execute(statement).all()]
+        ids = tuple(i.hex for i in occurrence_ids)
+        if not ids:
+            return []
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        code = text.replace("-", "").replace(" ", "").upper()
+        code_pattern = code + "%" if code.isalnum() else "\x00"
+        with self._read() as c:
+            rows = (
+                c.exec_driver_sql(
+                    f"""{_TICKET_SELECT}
+                    WHERE t.occurrence_id IN ({_placeholders(ids)})
+                      AND (t.name LIKE ? ESCAPE '\\' OR t.email LIKE ? ESCAPE '\\' OR t.code LIKE ?)
+                    ORDER BY t.name, t.id LIMIT ?""",
+                    (*ids, pattern, pattern, code_pattern, limit),
+                )
+                .mappings()
+                .all()
+            )
+        return [_ticket(dict(row)) for row in rows]
 
-    # --- what this kiosk does --------------------------------------------------------------------------------------
+    def admitted(self, ticket_id: uuid.UUID) -> bool:
+        """Whether the ticket has a standing entry (server's or this kiosk's): for lists, not for decisions."""
+        return any(p.direction is Direction.ENTRY and not p.annulled for p in self.history(ticket_id))
 
-    def record_attempt(self, attempt: Attempt, *, upload: Mutation | None = None) -> bool:
-        """Log one decided scan; when it admitted (or let out) someone, record the passage and the ticket's new state;
-        queue ``upload`` when given. All in one transaction. False when the nonce was recorded before."""
+    # --- what this kiosk does -----------------------------------------------------------------------------------
+
+    def record_attempt(
+        self, attempt: Attempt, *, upload: wire.MutationBody | None = None, clock_offset: timedelta | None = None
+    ) -> bool:
+        """Log one decided scan; when it admitted (or let out) someone, record the passage; queue ``upload`` when
+        given. All in one transaction. False when the nonce was recorded before (then nothing changes)."""
         outcome = attempt.outcome
-        with self._write() as connection:
-            inserted = connection.execute(
-                sa.insert(t.attempts).prefix_with("OR IGNORE"),
-                {
-                    "nonce": attempt.nonce,
-                    "at": to_us(attempt.at),
-                    "device_time": to_us(attempt.device_time),
-                    "scanned": attempt.scanned,
-                    "ticket_id": None if outcome.ticket_id is None else str(outcome.ticket_id),
-                    "occurrence_id": None if attempt.occurrence_id is None else str(attempt.occurrence_id),
-                    "direction": attempt.direction.value,
-                    "gate": attempt.gate,
-                    "status": outcome.status.value,
-                    "reason": None if outcome.reason is None else outcome.reason.value,
-                    "decided_by": attempt.decided_by,
-                },
+        with self._write() as c:
+            inserted = c.exec_driver_sql(
+                "INSERT OR IGNORE INTO attempts (nonce, at, device_time, scanned, ticket_id, occurrence_id, direction,"
+                " gate, status, reason, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    attempt.nonce,
+                    ms(attempt.at),
+                    ms(attempt.device_time),
+                    attempt.scanned,
+                    None if outcome.ticket_id is None else outcome.ticket_id.hex,
+                    None if attempt.occurrence_id is None else attempt.occurrence_id.hex,
+                    attempt.direction.value,
+                    attempt.gate,
+                    outcome.status.value,
+                    None if outcome.reason is None else outcome.reason.value,
+                    attempt.decided_by,
+                ),
             ).rowcount
             if not inserted:
                 return False
             if outcome.ok and outcome.ticket_id is not None and attempt.occurrence_id is not None:
-                _record_passage(connection, attempt, outcome.ticket_id, attempt.occurrence_id)
+                c.exec_driver_sql(
+                    "INSERT INTO local_passages (nonce, ticket_id, occurrence_id, direction, at, gate, device_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        attempt.nonce,
+                        outcome.ticket_id.hex,
+                        attempt.occurrence_id.hex,
+                        attempt.direction.value,
+                        ms(attempt.at),
+                        attempt.gate,
+                        attempt.device_id.hex,
+                    ),
+                )
             if upload is not None:
-                _enqueue(connection, upload, attempt.device_time)
+                _enqueue(c, upload, clock_offset=clock_offset, nonce=attempt.nonce, at=attempt.device_time)
         return True
 
-    def annul(self, nonce: str, *, at: datetime, upload: Mutation | None = None) -> bool:
-        """Annul the passage ``nonce`` (the caller checked ``shared.passages.can_annul``) and restore the ticket's
-        state from what still stands. False when there is no such standing passage."""
-        p = t.passages.c
-        with self._write() as connection:
-            row = connection.execute(sa.select(t.passages).where(p.nonce == nonce, p.annulled_at.is_(None))).first()
-            if row is None:
+    def annul(
+        self,
+        nonce: str,
+        *,
+        at: datetime,
+        upload: wire.MutationBody | None = None,
+        clock_offset: timedelta | None = None,
+    ) -> bool:
+        """Annul this kiosk's passage ``nonce`` (the caller checked ``shared.passages.can_annul``) and queue
+        ``upload``. False when there is no such standing passage."""
+        with self._write() as c:
+            changed = c.exec_driver_sql(
+                "UPDATE local_passages SET annulled_at = ? WHERE nonce = ? AND annulled_at IS NULL", (ms(at), nonce)
+            ).rowcount
+            if not changed:
                 return False
-            connection.execute(t.passages.update().where(p.nonce == nonce).values(annulled_at=to_us(at)))
-            _restore_ticket(connection, row)
             if upload is not None:
-                _enqueue(connection, upload, at)
+                _enqueue(c, upload, clock_offset=clock_offset, nonce=nonce, at=at)
         return True
 
-    def enqueue(self, mutation: Mutation, *, at: datetime) -> None:
-        with self._write() as connection:
-            _enqueue(connection, mutation, at)
+    def enqueue(self, body: wire.MutationBody, *, at: datetime, clock_offset: timedelta | None = None) -> int:
+        """Queue a mutation with no local effect of its own here (box-office sales bring theirs); returns its seq."""
+        with self._write() as c:
+            return _enqueue(c, body, clock_offset=clock_offset, nonce=None, at=at)
 
-    # --- the outbox ----------------------------------------------------------------------------------------------
+    # --- the outbox -----------------------------------------------------------------------------------------------
 
-    def pending(self, *, limit: int = 500) -> list[OutboxEntry]:
-        o = t.outbox.c
-        with self.engine.connect() as connection:
-            rows = connection.execute(
-                sa.select(t.outbox).where(o.state == "pending").order_by(o.seq).limit(limit)
-            ).all()
-        return [
-            OutboxEntry(
-                seq=row.seq,
-                client_id=row.client_id,
-                kind=row.kind,
-                body=json.loads(row.body),
-                created_at=from_us(row.created_at),
-                tries=row.tries,
-            )
-            for row in rows
-        ]
+    def pending(self, *, limit: int = wire.MAX_PUSH_BATCH) -> list[OutboxEntry]:
+        with self._read() as c:
+            rows = c.exec_driver_sql(
+                "SELECT * FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?", (limit,)
+            ).mappings()
+            return [
+                OutboxEntry(
+                    seq=row["seq"],
+                    id=uuid.UUID(hex=row["id"]),
+                    kind=row["kind"],
+                    document=json.loads(row["document"]),
+                    created_at=at_ms(row["created_at"]),
+                    tries=row["tries"],
+                )
+                for row in rows
+            ]
 
     def pending_count(self) -> int:
-        with self.engine.connect() as connection:
-            count = connection.execute(
-                sa.select(sa.func.count()).select_from(t.outbox).where(t.outbox.c.state == "pending")
-            ).scalar_one()
-        return int(count)
+        with self._read() as c:
+            return int(c.exec_driver_sql("SELECT count(*) FROM outbox WHERE state = 'pending'").scalar_one())
 
     def mark_tried(self, seqs: Sequence[int]) -> None:
-        if not seqs:
-            return
-        with self._write() as connection:
-            connection.execute(t.outbox.update().where(t.outbox.c.seq.in_(seqs)).values(tries=t.outbox.c.tries + 1))
-
-    def apply_results(self, results: Sequence[OutboxResult], *, conflicts: Sequence[Conflict] = ()) -> None:
-        """Store the server's answers: ``done`` and ``rejected`` entries leave the queue; conflicts are listed."""
-        settled = [r for r in results if r.state in ("done", "rejected")]
-        with self._write() as connection:
-            if settled:
-                connection.execute(
-                    t.outbox.update()
-                    .where(t.outbox.c.seq == sa.bindparam("b_seq"), t.outbox.c.state == "pending")
-                    .values(state=sa.bindparam("b_state"), result=sa.bindparam("b_result")),
-                    [{"b_seq": r.seq, "b_state": r.state, "b_result": json.dumps(r.result)} for r in settled],
-                )
-            if conflicts:
-                connection.execute(
-                    sa.insert(t.conflicts).prefix_with("OR IGNORE"), [_conflict_values(c) for c in conflicts]
+        if seqs:
+            with self._write() as c:
+                c.exec_driver_sql(
+                    f"UPDATE outbox SET tries = tries + 1 WHERE seq IN ({_placeholders(seqs)})",  # noqa: S608
+                    tuple(seqs),
                 )
 
-    def outbox_entries(self) -> list[tuple[int, str, str]]:
-        """Every outbox row as (seq, client_id, state): for tests and diagnostics."""
-        with self.engine.connect() as connection:
-            rows = connection.execute(
-                sa.select(t.outbox.c.seq, t.outbox.c.client_id, t.outbox.c.state).order_by(t.outbox.c.seq)
-            ).all()
-        return [(row.seq, row.client_id, row.state) for row in rows]
+    def apply_push(self, response: wire.PushResponse) -> int:
+        """Store the server's answers: final results (applied, rejected) take their entries off the queue; deferred
+        ones stay. Everything at or below ``last_applied_seq`` is applied. Returns how many entries were settled."""
+        final = [r for r in response.results if r.final]
+        with self._write() as c:
+            settled = 0
+            for result in final:
+                settled += c.exec_driver_sql(
+                    "UPDATE outbox SET state = ?, result = ? WHERE seq = ? AND id = ? AND state = 'pending'",
+                    (result.status.value, json.dumps(wire.encode_result(result)), result.seq, result.id.hex),
+                ).rowcount
+            settled += c.exec_driver_sql(
+                "UPDATE outbox SET state = 'applied' WHERE seq <= ? AND state = 'pending'", (response.last_applied_seq,)
+            ).rowcount
+        return settled
 
-    # --- conflicts -----------------------------------------------------------------------------------------------
+    def outbox_states(self) -> list[tuple[int, str, str]]:
+        """Every outbox row as (seq, id hex, state): for tests and diagnostics."""
+        with self._read() as c:
+            rows = c.exec_driver_sql("SELECT seq, id, state FROM outbox ORDER BY seq").all()
+        return [(int(row[0]), str(row[1]), str(row[2])) for row in rows]
 
-    def add_conflicts(self, conflicts: Sequence[Conflict]) -> None:
-        if conflicts:
-            with self._write() as connection:
-                connection.execute(
-                    sa.insert(t.conflicts).prefix_with("OR IGNORE"), [_conflict_values(c) for c in conflicts]
+    # --- conflicts ----------------------------------------------------------------------------------------------
+
+    def conflicts(self, device_id: uuid.UUID | None = None, *, include_handled: bool = False) -> list[Conflict]:
+        """What staff should look at: conflicts the server reported that involve this device, and uploads it
+        rejected for good, newest first."""
+        handled_clause = "" if include_handled else "AND k.key NOT IN (SELECT key FROM handled_conflicts)"
+        device = device_id.hex if device_id is not None else None
+        with self._read() as c:
+            pulled = c.exec_driver_sql(
+                f"""SELECT k.*, t.name AS holder_name FROM (SELECT 'conflict:' || id AS key, * FROM conflicts) k
+                LEFT JOIN tickets t ON t.id = k.ticket_id
+                WHERE k.resolved_at IS NULL AND (? IS NULL OR k.device_id = ? OR k.other_device_id = ?)
+                {handled_clause}""",  # noqa: S608
+                (device, device, device),
+            ).mappings()
+            found = [
+                Conflict(
+                    key=row["key"],
+                    kind=row["kind"],
+                    summary=conflict_summary(row["kind"], row["holder_name"]),
+                    details=row["detail"],
+                    reported_at=at_ms(row["detected_at"]),
+                    ticket_id=None if row["ticket_id"] is None else uuid.UUID(hex=row["ticket_id"]),
                 )
+                for row in pulled
+            ]
+            rejected = c.exec_driver_sql(
+                f"""SELECT k.* FROM (SELECT 'rejected:' || seq AS key, * FROM outbox WHERE state = 'rejected') k
+                WHERE 1 = 1 {handled_clause}"""  # noqa: S608
+            ).mappings()
+            for row in rejected:
+                result = json.loads(row["result"] or "{}")
+                found.append(
+                    Conflict(
+                        key=row["key"],
+                        kind=f"rejected_{row['kind']}",
+                        summary=f"Upload refused by the server ({result.get('code') or 'rejected'})",
+                        details=result.get("message") or "",
+                        reported_at=at_ms(row["created_at"]),
+                    )
+                )
+        return sorted(found, key=lambda conflict: conflict.reported_at, reverse=True)
 
-    def conflicts(self, *, include_handled: bool = False) -> list[Conflict]:
-        statement = sa.select(t.conflicts).order_by(t.conflicts.c.reported_at.desc(), t.conflicts.c.id.desc())
-        if not include_handled:
-            statement = statement.where(t.conflicts.c.handled_at.is_(None))
-        with self.engine.connect() as connection:
-            rows = connection.execute(statement).all()
-        return [
-            Conflict(
-                id=row.id,
-                key=row.key,
-                kind=row.kind,
-                summary=row.summary,
-                details=row.details,
-                reported_at=from_us(row.reported_at),
-                ticket_id=None if row.ticket_id is None else uuid.UUID(row.ticket_id),
-                handled_at=opt_from_us(row.handled_at),
-            )
-            for row in rows
-        ]
-
-    def mark_handled(self, conflict_id: int, *, at: datetime) -> None:
-        with self._write() as connection:
-            connection.execute(t.conflicts.update().where(t.conflicts.c.id == conflict_id).values(handled_at=to_us(at)))
+    def mark_handled(self, key: str, *, at: datetime) -> None:
+        with self._write() as c:
+            c.exec_driver_sql("INSERT OR REPLACE INTO handled_conflicts (key, handled_at) VALUES (?, ?)", (key, ms(at)))
 
     # --- the end --------------------------------------------------------------------------------------------------
 
     def wipe(self) -> None:
-        """Erase everything the server sent and everything recorded here (the server said this device is revoked),
-        and rewrite the file so that the erased rows are not left behind in free pages or the WAL."""
-        with self._write() as connection:
-            for table in reversed(t.metadata.sorted_tables):
-                connection.execute(table.delete())
-            connection.exec_driver_sql("DELETE FROM sqlite_sequence")
+        """Erase everything the server sent and everything recorded here (the server revoked this device), and
+        rewrite the file so that the erased rows are not left behind in free pages or the WAL."""
+        with self._write() as c:
+            names = [
+                row[0]
+                for row in c.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                    " AND name NOT LIKE 'sqlite_%' AND name != 'meta'"
+                )
+            ]
+            for name in names:
+                c.exec_driver_sql(f"DELETE FROM {name}")  # noqa: S608 (names from the schema)
+            c.exec_driver_sql("DELETE FROM sqlite_sequence")
+            c.exec_driver_sql("DELETE FROM meta WHERE key != ?", ("wire_ddl_sha256",))
         raw = self.engine.raw_connection()  # VACUUM cannot run inside the transaction SQLAlchemy would begin
         try:
             raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]
@@ -391,242 +470,68 @@ class Replica:
 
 # --- helpers -----------------------------------------------------------------------------------------------------
 
+_TICKET_SELECT = "SELECT t.*, tt.name AS type_name FROM tickets t LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id"
 
-def _set_meta(connection: sa.Connection, values: dict[str, str | None]) -> None:
+_CONFLICT_WORDS = {
+    "duplicate_entry": "Entered twice: also admitted at another gate",
+    "checked_in_refused_ticket": "Admitted offline, but the server refuses this ticket",
+    "exit_not_inside": "Exit recorded for someone the server does not see inside",
+    "over_capacity": "Sale over capacity: refund it",
+    "sale_adjusted": "Sale accepted with a new confirmation code",
+}
+
+
+def conflict_summary(kind: str, holder_name: str | None) -> str:
+    words = _CONFLICT_WORDS.get(kind, kind.replace("_", " ").capitalize())
+    return f"{holder_name}: {words}" if holder_name else words
+
+
+def _set_meta(c: sa.Connection, values: Mapping[str, str | None]) -> None:
     for key, value in values.items():
         if value is None:
-            connection.execute(t.meta.delete().where(t.meta.c.key == key))
+            c.exec_driver_sql("DELETE FROM meta WHERE key = ?", (key,))
         else:
-            connection.execute(sa.insert(t.meta).prefix_with("OR REPLACE"), {"key": key, "value": value})
+            c.exec_driver_sql("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
 
-def _upsert(table: sa.Table) -> sa.Insert:
-    return sa.insert(table).prefix_with("OR REPLACE")
-
-
-def _enqueue(connection: sa.Connection, mutation: Mutation, at: datetime) -> None:
-    connection.execute(
-        sa.insert(t.outbox),
-        {
-            "client_id": mutation.client_id,
-            "kind": mutation.kind,
-            "nonce": mutation.nonce,
-            "body": json.dumps(mutation.body, separators=(",", ":")),
-            "created_at": to_us(at),
-        },
+def _enqueue(
+    c: sa.Connection, body: wire.MutationBody, *, clock_offset: timedelta | None, nonce: str | None, at: datetime
+) -> int:
+    """The outbox row, its per-device sequence number (1, 2, 3 ... without gaps: AUTOINCREMENT in the same
+    transaction never skips a number that committed) and the wire document, written together."""
+    mutation_id = uuid.uuid4()
+    seq = int(
+        c.exec_driver_sql(
+            "INSERT INTO outbox (id, kind, nonce, document, created_at) VALUES (?, ?, ?, '', ?) RETURNING seq",
+            (mutation_id.hex, _kind_of(body), nonce, ms(at)),
+        ).scalar_one()
     )
+    document = wire.encode_mutation(wire.Mutation(mutation_id, seq, body, clock_offset))
+    c.exec_driver_sql("UPDATE outbox SET document = ? WHERE seq = ?", (json.dumps(document), seq))
+    return seq
 
 
-def _record_passage(
-    connection: sa.Connection, attempt: Attempt, ticket_id: uuid.UUID, occurrence_id: uuid.UUID
-) -> None:
-    c = t.tickets.c
-    current = connection.execute(sa.select(c.status).where(c.id == str(ticket_id))).scalar_one_or_none()
-    if current is None:
-        # An authentic token the replica had not heard of: a stand-in row, so that the counters, the next scan of
-        # the same ticket and an undo see it. The next pull replaces it with the real ticket.
-        connection.execute(
-            sa.insert(t.tickets),
-            {
-                "id": str(ticket_id),
-                "occurrence_id": str(occurrence_id),
-                "ticket_type_id": str(attempt.ticket_type_id or uuid.UUID(int=0)),
-                "status": TicketStatus.CONFIRMED.value,
-                "on_record": 0,
-            },
-        )
-        current = TicketStatus.CONFIRMED.value
-    connection.execute(
-        sa.insert(t.passages),
-        {
-            "nonce": attempt.nonce,
-            "ticket_id": str(ticket_id),
-            "occurrence_id": str(occurrence_id),
-            "direction": attempt.direction.value,
-            "at": to_us(attempt.at),
-            "gate": attempt.gate,
-            "device_id": str(attempt.device_id),
-            "prior_status": current,
-        },
-    )
-    if attempt.direction is Direction.ENTRY:
-        new_status = TicketStatus.CHECKED_IN.value if current == TicketStatus.CONFIRMED.value else current
-        values: dict[str, Any] = {
-            "status": new_status,
-            "checked_in_at": to_us(attempt.at),
-            "checked_in_gate": attempt.gate,
-            "inside": 1,
-        }
-    else:
-        values = {"inside": 0}
-    connection.execute(t.tickets.update().where(c.id == str(ticket_id)).values(**values))
+def _kind_of(body: wire.MutationBody) -> str:
+    return wire.Mutation(uuid.UUID(int=0), 1, body).kind.value
 
 
-def _restore_ticket(connection: sa.Connection, annulled: sa.Row[Any]) -> None:
-    """After an undo: the ticket's latest standing entry (if any) and whether its holder is inside, from this kiosk's
-    passages; its status back to what it was before the first entry when no entry stands."""
-    p = t.passages.c
-    standing = connection.execute(
-        sa.select(p.direction, p.at, p.gate)
-        .where(p.ticket_id == annulled.ticket_id, p.annulled_at.is_(None))
-        .order_by(p.at, p.id)
-    ).all()
-    entries = [row for row in standing if row.direction == Direction.ENTRY.value]
-    inside = bool(standing) and standing[-1].direction == Direction.ENTRY.value
-    values: dict[str, Any] = {"inside": int(inside)}
-    if entries:
-        values.update(checked_in_at=entries[-1].at, checked_in_gate=entries[-1].gate)
-    elif annulled.direction == Direction.ENTRY.value:
-        values.update(checked_in_at=None, checked_in_gate=None)
-        if annulled.prior_status is not None:
-            values["status"] = annulled.prior_status
-    connection.execute(t.tickets.update().where(t.tickets.c.id == annulled.ticket_id).values(**values))
-
-
-def _keep_pending_local_entries(connection: sa.Connection, ticket_ids: Sequence[str]) -> None:
-    """A pulled page may carry a ticket's state from before an entry this kiosk recorded and has not uploaded yet
-    (the scan came between the upload and the download): that entry still stands until the server has it."""
-    placeholders = ",".join("?" * len(ticket_ids))
-    connection.exec_driver_sql(
-        f"""
-        WITH local AS (
-            SELECT p.ticket_id, p.at, p.gate FROM passages p JOIN outbox o ON o.nonce = p.nonce
-            WHERE o.state = 'pending' AND p.direction = 'entry' AND p.annulled_at IS NULL
-              AND p.ticket_id IN ({placeholders}))
-        UPDATE tickets SET status = 'checked_in', inside = 1,
-            checked_in_at = (SELECT max(at) FROM local WHERE local.ticket_id = tickets.id),
-            checked_in_gate = (SELECT gate FROM local WHERE local.ticket_id = tickets.id ORDER BY at DESC LIMIT 1)
-        WHERE status = 'confirmed' AND id IN (SELECT ticket_id FROM local)
-        """,  # noqa: S608 (placeholders only)
-        tuple(ticket_ids),
-    )
-
-
-def _occurrence_values(o: OccurrenceRow) -> dict[str, Any]:
-    return {
-        "id": str(o.id),
-        "title": o.title,
-        "venue": o.venue,
-        "start_at": to_us(o.start_at),
-        "end_at": to_us(o.end_at),
-        "status": o.status.value,
-        "capacity": o.capacity,
-        "doors_open_minutes": o.check_in.doors_open_minutes,
-        "allow_reentry": int(o.check_in.allow_reentry),
-        "late_entry_minutes": o.check_in.late_entry_minutes,
-    }
-
-
-def _occurrence_from_row(row: sa.Row[Any]) -> OccurrenceRow:
+def _occurrence(row: Mapping[str, Any], event: Mapping[str, Any]) -> OccurrenceRow:
     return OccurrenceRow(
-        id=uuid.UUID(row.id),
-        title=row.title,
-        venue=row.venue,
-        start_at=from_us(row.start_at),
-        end_at=from_us(row.end_at),
-        status=OccurrenceStatus(row.status),
-        capacity=row.capacity,
-        check_in=CheckInSettings(
-            doors_open_minutes=row.doors_open_minutes,
-            allow_reentry=bool(row.allow_reentry),
-            late_entry_minutes=row.late_entry_minutes,
-        ),
+        snapshot=wire.occurrence_snapshot(row, event),
+        title=row["name"] or event["name"],
+        timezone=row["timezone"],
+        event_id=uuid.UUID(hex=row["event_id"]),
+        capacity=row["capacity"],
     )
 
 
-def _ticket_type_values(tt: TicketTypeRow) -> dict[str, Any]:
-    return {
-        "id": str(tt.id),
-        "name": tt.name,
-        "occurrence_id": None if tt.occurrence_id is None else str(tt.occurrence_id),
-    }
-
-
-def _ticket_values(ticket: TicketRow) -> dict[str, Any]:
-    return {
-        "id": str(ticket.id),
-        "occurrence_id": str(ticket.occurrence_id),
-        "ticket_type_id": str(ticket.ticket_type_id),
-        "status": ticket.status.value,
-        "confirmation_code": ticket.confirmation_code,
-        "holder_name": ticket.holder_name,
-        "holder_email": ticket.holder_email,
-        "notes": json.dumps(list(ticket.notes)),
-        "revoked": int(ticket.revoked),
-        "token_issued_at": opt_to_us(ticket.token_issued_at),
-        "checked_in_at": opt_to_us(ticket.checked_in_at),
-        "checked_in_gate": ticket.checked_in_gate,
-        "inside": int(ticket.inside),
-        "on_record": int(ticket.on_record),
-        "search": search_text(ticket.holder_name, ticket.holder_email),
-    }
-
-
-def _ticket_select() -> sa.Select[Any]:
-    return sa.select(t.tickets, t.ticket_types.c.name.label("ticket_type_name")).join_from(
-        t.tickets, t.ticket_types, t.ticket_types.c.id == t.tickets.c.ticket_type_id, isouter=True
-    )
-
-
-def _ticket_from_row(row: sa.Row[Any]) -> TicketRow:
+def _ticket(row: Mapping[str, Any]) -> TicketRow:
     return TicketRow(
-        id=uuid.UUID(row.id),
-        occurrence_id=uuid.UUID(row.occurrence_id),
-        ticket_type_id=uuid.UUID(row.ticket_type_id),
-        status=TicketStatus(row.status),
-        holder_name=row.holder_name,
-        holder_email=row.holder_email,
-        confirmation_code=row.confirmation_code,
-        notes=tuple(json.loads(row.notes)),
-        revoked=bool(row.revoked),
-        token_issued_at=opt_from_us(row.token_issued_at),
-        checked_in_at=opt_from_us(row.checked_in_at),
-        checked_in_gate=row.checked_in_gate,
-        inside=bool(row.inside),
-        on_record=bool(row.on_record),
-        ticket_type_name=row.ticket_type_name,
+        snapshot=wire.ticket_snapshot(row, ticket_type_name=row["type_name"]),
+        confirmation_code=row["code"],
+        holder_email=row["email"],
     )
 
 
-def _key_values(key: TrustedKey) -> dict[str, Any]:
-    return {
-        "key_id": key.key_id,
-        "public_key": key.public_key,
-        "owner_kind": key.owner.kind.value,
-        "owner_id": str(key.owner.id),
-        "revoked_at": opt_to_us(key.revoked_at),
-    }
-
-
-def _key_from_row(row: sa.Row[Any]) -> TrustedKey:
-    return TrustedKey(
-        key_id=bytes(row.key_id),
-        public_key=bytes(row.public_key),
-        owner=KeyOwner(KeyOwnerKind(row.owner_kind), uuid.UUID(row.owner_id)),
-        revoked_at=opt_from_us(row.revoked_at),
-    )
-
-
-def _passage_from_row(row: sa.Row[Any]) -> LocalPassage:
-    return LocalPassage(
-        nonce=row.nonce,
-        ticket_id=uuid.UUID(row.ticket_id),
-        occurrence_id=uuid.UUID(row.occurrence_id),
-        direction=Direction(row.direction),
-        at=from_us(row.at),
-        gate=row.gate,
-        device_id=uuid.UUID(row.device_id),
-        annulled_at=opt_from_us(row.annulled_at),
-    )
-
-
-def _conflict_values(c: Conflict) -> dict[str, Any]:
-    return {
-        "key": c.key,
-        "kind": c.kind,
-        "ticket_id": None if c.ticket_id is None else str(c.ticket_id),
-        "summary": c.summary,
-        "details": c.details,
-        "reported_at": to_us(c.reported_at),
-        "handled_at": opt_to_us(c.handled_at),
-    }
+def _as_passage(p: LocalPassage) -> Passage:
+    return Passage(p.ticket_id, p.direction, p.at, p.gate, p.device_id, p.annulled_at)

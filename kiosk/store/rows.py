@@ -1,78 +1,57 @@
-"""Plain values the replica reads and writes: what the sync engine hands in and what the check-in path reads out.
-
-They convert to the ``shared`` snapshots the rules take (``OccurrenceRow.snapshot()``, ``TicketRow.snapshot()``),
-so the decision never sees a database row.
-"""
+"""Plain values the replica hands out and takes in. The server's rows become the ``shared`` snapshots through the
+builders of ``shared.wire`` (``ticket_snapshot``, ``occurrence_snapshot``, ``passage``, ``keyring``), so the
+decision never sees a database row and the kiosk reads the server's tables exactly as the server meant them."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from shared.checkin import CheckInOutcome, CheckInSettings, OccurrenceSnapshot, TicketSnapshot
-from shared.enums import OccurrenceStatus, TicketStatus
+from shared.checkin import CheckInOutcome, OccurrenceSnapshot, TicketSnapshot
 from shared.passages import Direction
 
 
 @dataclass(frozen=True)
 class OccurrenceRow:
-    id: uuid.UUID
+    """An occurrence as the door shows it: its title (the occurrence's own name, else its event's) and time zone,
+    and the snapshot the check-in rule takes (check-in settings already merged from event and occurrence)."""
+
+    snapshot: OccurrenceSnapshot
     title: str
-    start_at: datetime
-    end_at: datetime
-    status: OccurrenceStatus
-    venue: str = ""
+    timezone: str
+    event_id: uuid.UUID
     capacity: int | None = None
-    check_in: CheckInSettings = field(default_factory=CheckInSettings)
 
-    def snapshot(self) -> OccurrenceSnapshot:
-        return OccurrenceSnapshot(
-            id=self.id, start_at=self.start_at, end_at=self.end_at, status=self.status, check_in=self.check_in
-        )
+    @property
+    def id(self) -> uuid.UUID:
+        return self.snapshot.id
 
-
-@dataclass(frozen=True)
-class TicketTypeRow:
-    id: uuid.UUID
-    name: str
-    occurrence_id: uuid.UUID | None = None
+    @property
+    def start_at(self) -> datetime:
+        return self.snapshot.start_at
 
 
 @dataclass(frozen=True)
 class TicketRow:
-    """A ticket as the replica knows it. ``checked_in_at``/``checked_in_gate``: its latest standing entry, as the
-    server reported it or this kiosk recorded it; ``inside``: whether its holder is in now (re-entry events)."""
+    """A ticket of the replica, as the rule takes it (``snapshot``) plus what staff search and read."""
 
-    id: uuid.UUID
-    occurrence_id: uuid.UUID
-    ticket_type_id: uuid.UUID
-    status: TicketStatus
-    holder_name: str = ""
-    holder_email: str = ""
-    confirmation_code: str | None = None
-    notes: tuple[str, ...] = ()
-    revoked: bool = False
-    token_issued_at: datetime | None = None
-    checked_in_at: datetime | None = None
-    checked_in_gate: str | None = None
-    inside: bool = False
-    on_record: bool = True
-    ticket_type_name: str | None = None  # filled when read, from ticket_types
+    snapshot: TicketSnapshot
+    confirmation_code: str | None
+    holder_email: str
 
-    def snapshot(self) -> TicketSnapshot:
-        return TicketSnapshot(
-            id=self.id,
-            occurrence_id=self.occurrence_id,
-            ticket_type_id=self.ticket_type_id,
-            status=self.status,
-            holder_name=self.holder_name,
-            ticket_type_name=self.ticket_type_name,
-            notes=self.notes,
-            revoked=self.revoked,
-            token_issued_at=self.token_issued_at,
-        )
+    @property
+    def id(self) -> uuid.UUID:
+        return self.snapshot.id
+
+    @property
+    def holder_name(self) -> str:
+        return self.snapshot.holder_name
+
+    @property
+    def occurrence_id(self) -> uuid.UUID:
+        return self.snapshot.occurrence_id
 
 
 @dataclass(frozen=True)
@@ -81,6 +60,7 @@ class Attempt:
 
     ``at`` is on the server's clock (``device_time`` plus the estimated offset); ``decided_by`` is ``"server"`` when
     the online redeem answered and ``"local"`` when the replica decided. ``scanned`` says how the ticket was found.
+    ``occurrence_id`` is the ticket's occurrence, for the passage of an admitted ticket.
     """
 
     nonce: str
@@ -93,50 +73,31 @@ class Attempt:
     outcome: CheckInOutcome
     decided_by: str
     occurrence_id: uuid.UUID | None = None
-    ticket_type_id: uuid.UUID | None = None  # from the token, for a ticket not on record yet
-
-
-@dataclass(frozen=True)
-class Mutation:
-    """A queued upload: ``kind`` and a JSON-able ``body``; ``client_id`` makes retries idempotent on the server.
-    ``nonce``: the check-in attempt it uploads or annuls, when it is about one."""
-
-    client_id: str
-    kind: str
-    body: dict[str, Any]
-    nonce: str | None = None
 
 
 @dataclass(frozen=True)
 class OutboxEntry:
+    """A queued mutation: ``document`` is exactly what ``shared.wire.encode_mutation`` made of it."""
+
     seq: int
-    client_id: str
+    id: uuid.UUID
     kind: str
-    body: dict[str, Any]
+    document: dict[str, Any]
     created_at: datetime
     tries: int
 
 
 @dataclass(frozen=True)
-class OutboxResult:
-    """What the server said about one uploaded mutation: ``done`` (applied, or applied earlier) or ``rejected``
-    (a permanent error: never retried). Anything else leaves the entry pending."""
-
-    seq: int
-    state: str
-    result: dict[str, Any]
-
-
-@dataclass(frozen=True)
 class Conflict:
+    """Something for staff to look at: a conflict the server reported (``key`` ``conflict:<id>``) or an upload it
+    rejected for good (``key`` ``rejected:<seq>``)."""
+
     key: str
     kind: str
     summary: str
     reported_at: datetime
     ticket_id: uuid.UUID | None = None
     details: str = ""
-    id: int | None = None
-    handled_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -20,17 +20,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from kiosk.store.db import from_us, to_us
 from kiosk.store.replica import Replica
 from kiosk.sync.transport import DeviceRevoked, SyncTransport
+from shared import wire
 from shared.clock import Clock, ClockOffset, best_clock_offset, estimate_clock_offset
 
 logger = logging.getLogger(__name__)
 
-PUSH_BATCH = 500
-CURSOR = "cursor"
+PUSH_BATCH = wire.MAX_PUSH_BATCH
 CLOCK_OFFSET_US = "clock_offset_us"
-LAST_SYNC_AT = "last_sync_at_us"
+LAST_SYNC_AT = "last_sync_at_ms"
 INITIAL_SYNC_DONE = "initial_sync_done"
 
 
@@ -66,7 +65,7 @@ class ClockOffsetHolder:
 
 def last_sync_at(replica: Replica) -> datetime | None:
     stored = replica.get_meta(LAST_SYNC_AT)
-    return from_us(int(stored)) if stored else None
+    return wire.time_from_wire(int(stored), LAST_SYNC_AT) if stored else None
 
 
 class SyncRunner:
@@ -96,7 +95,7 @@ class SyncRunner:
             logger.warning("the server revoked this device: wiping the replica")
             self._replica.wipe()
             raise
-        self._replica.set_meta({LAST_SYNC_AT: str(to_us(self._clock.now()))})
+        self._replica.set_meta({LAST_SYNC_AT: str(wire.time_to_wire(self._clock.now()))})
         return RoundResult(uploaded=uploaded, pages=pages, changes=changes, offset=offset)
 
     def upload(self) -> int:
@@ -106,17 +105,16 @@ class SyncRunner:
             if not entries:
                 return uploaded
             self._replica.mark_tried([e.seq for e in entries])
-            answer = self._transport.push(entries)
-            self._replica.apply_results(answer.results, conflicts=answer.conflicts)
-            settled = {r.seq for r in answer.results if r.state in ("done", "rejected")}
-            uploaded += len(settled)
-            if not settled & {e.seq for e in entries}:
-                # The server settled none of them (a fault it will recover from): stop here, retry next round.
+            response = self._transport.push([e.document for e in entries])
+            settled = self._replica.apply_push(response)
+            uploaded += settled
+            if not settled:
+                # The server settled none of them (a gap it is waiting for, a fault): stop, retry next round.
                 logger.warning("the server settled none of %d uploaded mutations", len(entries))
                 return uploaded
 
     def download(self) -> tuple[int, int, ClockOffset | None]:
-        cursor = self._replica.get_meta(CURSOR)
+        cursor = self._replica.cursor()
         samples: list[ClockOffset] = []
         pages = changes = 0
         while True:
@@ -127,36 +125,18 @@ class SyncRunner:
                 samples.append(
                     estimate_clock_offset(sent_at=sent_at, received_at=received_at, server_time=page.server_time)
                 )
-            in_page = (
-                len(page.occurrences)
-                + len(page.ticket_types)
-                + len(page.tickets)
-                + len(page.keys)
-                + len(page.deleted_tickets)
-                + len(page.deleted_occurrences)
-                + len(page.conflicts)
-            )
-            meta: dict[str, str | None] = {CURSOR: page.cursor}
-            if samples:
-                best = best_clock_offset(samples)
-                meta[CLOCK_OFFSET_US] = str(round(best.offset / timedelta(microseconds=1)))
+            meta: dict[str, str | None] = {}
+            best = best_clock_offset(samples) if samples else None
+            if best is not None:
+                meta[CLOCK_OFFSET_US] = str(best.offset // timedelta(microseconds=1))
             if not page.more:
                 meta[INITIAL_SYNC_DONE] = "1"
-            self._replica.apply_pull(
-                occurrences=page.occurrences,
-                ticket_types=page.ticket_types,
-                tickets=page.tickets,
-                keys=page.keys,
-                deleted_tickets=page.deleted_tickets,
-                deleted_occurrences=page.deleted_occurrences,
-                conflicts=page.conflicts,
-                meta=meta,
-            )
-            if samples:
-                self._offset.set(best_clock_offset(samples).offset)
+            self._replica.apply_page(page, meta=meta)
+            if best is not None:
+                self._offset.set(best.offset)
             pages += 1
-            changes += in_page
+            changes += sum(len(rows) for rows in page.tables.values()) + sum(len(k) for k in page.deleted.values())
             cursor = page.cursor
-            self._on_progress(changes, page.remaining)
+            self._on_progress(changes, None)
             if not page.more:
-                return pages, changes, best_clock_offset(samples) if samples else None
+                return pages, changes, best

@@ -1,26 +1,21 @@
-"""What the sync engine gets from one round trip, already turned into replica values by the client."""
+"""What the sync engine needs from the network, in the wire contract's own values (``shared.wire``), and the
+errors that tell it what to do next.
+
+    TransportError          the network's or the server's fault (timeout, refused, 5xx): retried with backoff
+    └── Unauthorized        the device token is unknown to the server (401): pair again
+    DeviceRevoked           the server said "wipe" (410 device_revoked): erase the replica and pair again
+"""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol
 
-from kiosk.store.rows import Conflict, OccurrenceRow, OutboxEntry, OutboxResult, TicketRow, TicketTypeRow
-from shared.qrtoken import TrustedKey
+from shared import wire
 
 
 class TransportError(Exception):
-    """The server could not be reached or failed (timeout, refused connection, 5xx): try again later.
-
-    Tree::
-
-        TransportError          the network's or the server's fault; retried with backoff
-        ├── Unauthorized        the device token was refused (not revoked: e.g. the server lost it)
-        DeviceRevoked           the server told this device to wipe its replica
-    """
+    pass
 
 
 class Unauthorized(TransportError):
@@ -28,36 +23,14 @@ class Unauthorized(TransportError):
 
 
 class DeviceRevoked(Exception):
-    """The server answered "wipe": this device was revoked. Erase the replica and pair again."""
-
-
-@dataclass(frozen=True)
-class PullPage:
-    cursor: str
-    more: bool
-    server_time: datetime
-    occurrences: Sequence[OccurrenceRow] = ()
-    ticket_types: Sequence[TicketTypeRow] = ()
-    tickets: Sequence[TicketRow] = ()
-    keys: Sequence[TrustedKey] = ()
-    deleted_tickets: Sequence[uuid.UUID] = ()
-    deleted_occurrences: Sequence[uuid.UUID] = ()
-    conflicts: Sequence[Conflict] = ()
-    remaining: int | None = None  # changes after this page, when the server says (progress of the first sync)
-
-
-@dataclass(frozen=True)
-class PushAnswer:
-    results: Sequence[OutboxResult]
-    conflicts: Sequence[Conflict] = field(default_factory=tuple)
-    server_time: datetime | None = None
+    pass
 
 
 class SyncTransport(Protocol):
-    def push(self, entries: Sequence[OutboxEntry]) -> PushAnswer:
-        """Upload queued mutations in sequence order; one result per entry the server settled."""
+    def push(self, documents: Sequence[dict[str, object]]) -> wire.PushResponse:
+        """Upload queued mutations (each ``wire.encode_mutation``'s document), in sequence order."""
         ...
 
-    def pull(self, cursor: str | None) -> PullPage:
+    def pull(self, cursor: str | None) -> wire.PullPage:
         """The next page of changes after ``cursor`` (``None``: from the beginning)."""
         ...
