@@ -26,9 +26,9 @@ from typing import Any
 
 import platformdirs
 
-from kiosk.camera.decoders import DEFAULT_DECODER
 from shared.qrtoken import SigningKey
 
+DEFAULT_DECODER = "zxing-multipass"  # = kiosk.camera.decoders.DEFAULT_DECODER, not imported: this module stays light
 SETTINGS_FILE = "settings.json"
 CREDENTIALS_FILE = "device.json"
 DEFAULT_CAMERA = "camera:0"

@@ -67,7 +67,7 @@ class ServerConnection(Protocol):
 
 
 class Pairer(Protocol):
-    def __call__(self, *, server_url: str, code: str, device_name: str, key: SigningKey) -> Credentials:
+    def __call__(self, *, server_url: str, code: str, key: SigningKey) -> Credentials:
         """Exchange a one-time pairing code for this device's credentials; raises with a message for staff."""
         ...
 
@@ -138,7 +138,7 @@ class Controller(QObject):
         *,
         clock: Clock,
         sound: SoundPlayer,
-        connect: Callable[[Credentials], ServerConnection] | None = None,
+        connect: Callable[[Credentials, ClockOffsetHolder], ServerConnection] | None = None,
         pair: Pairer | None = None,
         make_scanner: Callable[[KioskSettings], CameraScanner | None] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
@@ -178,7 +178,7 @@ class Controller(QObject):
         self._open_device(credentials)
         self._show(Screen.SCAN if self._ready_to_scan() else Screen.SETUP)
 
-    def pair(self, server_url: str, code: str, device_name: str) -> None:
+    def pair(self, server_url: str, code: str) -> None:
         """Pair in the background; ``screen_changed`` (to setup) or ``pairing_failed`` follows."""
         if self._pair is None:
             self.pairing_failed.emit("This kiosk was started without a server connection.")
@@ -188,7 +188,7 @@ class Controller(QObject):
 
         def run() -> None:
             try:
-                credentials = pair(server_url=server_url.strip(), code=code.strip(), device_name=device_name, key=key)
+                credentials = pair(server_url=server_url.strip(), code=code.strip(), key=key)
             except Exception as exc:  # shown to staff as it is: "wrong code", "server not reachable", ...
                 self._pairing_error.emit(str(exc) or type(exc).__name__)
                 return
@@ -225,7 +225,7 @@ class Controller(QObject):
     def _open_device(self, credentials: Credentials) -> None:
         replica = Replica.open(self.data_dir.replica_path)
         offset = ClockOffsetHolder.from_replica(replica)
-        connection = self._connect(credentials) if self._connect is not None else None
+        connection = self._connect(credentials, offset) if self._connect is not None else None
         engine: SyncEngine | None = None
         if connection is not None:
             transport = connection.transport

@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 PUSH_BATCH = wire.MAX_PUSH_BATCH
 CLOCK_OFFSET_US = "clock_offset_us"
+CLOCK_UNCERTAINTY_US = "clock_uncertainty_us"
 LAST_SYNC_AT = "last_sync_at_ms"
 INITIAL_SYNC_DONE = "initial_sync_done"
 
@@ -43,24 +44,30 @@ class RoundResult:
 
 class ClockOffsetHolder:
     """The current estimate of server time minus device time, shared by the sync thread (which measures it) and the
-    check-in path (which reads it for every scan)."""
+    check-in path (which reads it for every scan). Calling it gives the offset (zero before any measurement)."""
 
-    def __init__(self, initial: timedelta = timedelta(0)) -> None:
+    def __init__(self, initial: ClockOffset | None = None) -> None:
         self._lock = threading.Lock()
-        self._offset = initial
+        self._estimate = initial
 
     def __call__(self) -> timedelta:
         with self._lock:
-            return self._offset
+            return self._estimate.offset if self._estimate is not None else timedelta(0)
 
-    def set(self, offset: timedelta) -> None:
+    def estimate(self) -> ClockOffset | None:
         with self._lock:
-            self._offset = offset
+            return self._estimate
+
+    def set(self, estimate: ClockOffset) -> None:
+        with self._lock:
+            self._estimate = estimate
 
     @classmethod
     def from_replica(cls, replica: Replica) -> ClockOffsetHolder:
-        stored = replica.get_meta(CLOCK_OFFSET_US)
-        return cls(timedelta(microseconds=int(stored)) if stored else timedelta(0))
+        offset, uncertainty = replica.get_meta(CLOCK_OFFSET_US), replica.get_meta(CLOCK_UNCERTAINTY_US)
+        if offset is None:
+            return cls()
+        return cls(ClockOffset(timedelta(microseconds=int(offset)), timedelta(microseconds=int(uncertainty or 0))))
 
 
 def last_sync_at(replica: Replica) -> datetime | None:
@@ -129,11 +136,12 @@ class SyncRunner:
             best = best_clock_offset(samples) if samples else None
             if best is not None:
                 meta[CLOCK_OFFSET_US] = str(best.offset // timedelta(microseconds=1))
+                meta[CLOCK_UNCERTAINTY_US] = str(best.uncertainty // timedelta(microseconds=1))
             if not page.more:
                 meta[INITIAL_SYNC_DONE] = "1"
             self._replica.apply_page(page, meta=meta)
             if best is not None:
-                self._offset.set(best.offset)
+                self._offset.set(best)
             pages += 1
             changes += sum(len(rows) for rows in page.tables.values()) + sum(len(k) for k in page.deleted.values())
             cursor = page.cursor

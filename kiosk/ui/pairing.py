@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-import socket
-
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 
 class PairingScreen(QWidget):
-    pair_requested = Signal(str, str, str)  # server URL, pairing code, device name
+    pair_requested = Signal(str, str)  # server URL, pairing code
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         title = QLabel("Pair this kiosk")
         title.setObjectName("title")
-        hint = QLabel("An organizer creates a pairing code in Usher (Devices → Pair a kiosk). Enter it here once.")
+        hint = QLabel(
+            "An organizer creates this kiosk in Usher (its name, role and events) and gets a one-time pairing code."
+            " Enter the server's address and that code here, once."
+        )
         hint.setObjectName("subtitle")
         hint.setWordWrap(True)
         self.server_url = QLineEdit()
         self.server_url.setPlaceholderText("https://usher.example.org")
         self.code = QLineEdit()
         self.code.setPlaceholderText("e.g. 482 913")
-        self.device_name = QLineEdit(socket.gethostname())
         self.pair_button = QPushButton("Pair")
         self.pair_button.setObjectName("primary")
         self.error = QLabel("")
@@ -32,7 +32,6 @@ class PairingScreen(QWidget):
         form = QFormLayout()
         form.addRow("Server", self.server_url)
         form.addRow("Pairing code", self.code)
-        form.addRow("Kiosk name", self.device_name)
         box = QWidget()
         box.setMaximumWidth(820)
         inner = QVBoxLayout(box)
@@ -61,7 +60,7 @@ class PairingScreen(QWidget):
         self.error.setText("")
         self.pair_button.setEnabled(False)
         self.pair_button.setText("Pairing…")
-        self.pair_requested.emit(self.server_url.text(), self.code.text(), self.device_name.text())
+        self.pair_requested.emit(self.server_url.text(), self.code.text())
 
     @Slot(str)
     def on_pairing_failed(self, message: str) -> None:
