@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import tzinfo
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Slot
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QMainWindow, QStackedWidget, QWidget
@@ -26,24 +27,32 @@ from shared.passages import Direction
 
 
 class WedgeFilter(QObject):
-    """Sees every key press while the scan page shows, before any widget does, and hands it to the wedge detector.
-    A scanner's Enter is swallowed, and the characters it typed into a focused text field are taken out again."""
+    """Sees every key press for the main window while the scan page shows, before any widget does, and hands it to
+    the wedge detector. A scanner's Enter is swallowed, and the characters it typed into a focused text field are
+    taken out again."""
 
-    def __init__(self, controller: Controller, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, controller: Controller, window: QWidget) -> None:
+        super().__init__(window)
         self._controller = controller
+        self._window = window
+        self._last: tuple[int, QWidget] | None = None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
             return False
-        if not isinstance(watched, QWidget) or not watched.isWindow():
-            return False  # the application delivers each key to the window first, then to the focus widget
+        if not isinstance(watched, QWidget) or watched.window() is not self._window:
+            return False
+        # A key that a widget ignores travels up to its parents, and the application's filters see it again at
+        # each: count it once, where it first arrived.
+        pointer = int(shiboken6.getCppPointer(event)[0])
+        last, self._last = self._last, (pointer, watched)
+        if last is not None and last[0] == pointer and watched is not last[1] and watched.isAncestorOf(last[1]):
+            return False
         payload = self._controller.wedge_key(event.text(), auto_repeat=event.isAutoRepeat())
         if payload is None:
             return False
-        focused = QApplication.focusWidget()
-        if isinstance(focused, QLineEdit) and focused.text().endswith(payload):
-            focused.setText(focused.text()[: -len(payload)])
+        if isinstance(watched, QLineEdit) and watched.text().endswith(payload):
+            watched.setText(watched.text()[: -len(payload)])
         return True
 
 
