@@ -90,7 +90,7 @@ class ScanScreen(QWidget):
         prompt = QLabel("Hold the ticket's QR code up to the camera, scan it, or type its code")
         prompt.setWordWrap(True)
         self.code = QLineEdit()
-        self.code.setPlaceholderText("Confirmation code, e.g. K7MXQ-2P9RT")
+        self.code.setPlaceholderText("Type a code")
         self.code.setStyleSheet("font-size: 24pt; padding: 14px;")
         self.check_button = QPushButton("Check")
         self.check_button.setObjectName("primary")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from kiosk.store.rows import Counters
 from kiosk.sync.engine import SyncStatus
-from kiosk.ui.style import AMBER, GREEN, MUTED, RED
+from kiosk.ui.style import AMBER, GREEN, INK, MUTED, RED
 
 
 def describe_sync(status: SyncStatus, tz: tzinfo | None) -> tuple[str, str]:
@@ -32,6 +32,8 @@ class SyncIndicator(QLabel):
         super().__init__(parent)
         self._tz = tz
         self.setObjectName("sync")
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.on_status_changed(SyncStatus())
 
     @Slot(object)
@@ -66,8 +68,10 @@ class StatusBar(QWidget):
         super().__init__(parent)
         self.sync = SyncIndicator(tz)
         self.counters = CounterStrip()
-        self.setStyleSheet(f"background: #e7ecf0; color: {MUTED};")
+        self.setObjectName("statusbar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(f"#statusbar {{ background: #e3e9ee; }} QLabel {{ background: transparent; color: {INK}; }}")
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(20, 8, 20, 8)
+        layout.setContentsMargins(24, 10, 24, 10)
         layout.addWidget(self.sync, 1)
         layout.addWidget(self.counters)

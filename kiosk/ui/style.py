@@ -32,6 +32,7 @@ QPushButton#danger {{ background: {RED}; color: white; }}
 QListWidget {{ background: white; border: 2px solid #d3dbe2; border-radius: 8px; }}
 QListWidget::item {{ padding: 12px; border-bottom: 1px solid #e6ebef; }}
 QListWidget::item:selected {{ background: #dbe8f6; color: {INK}; }}
+QListWidget::indicator {{ width: 30px; height: 30px; }}
 QProgressBar {{ border: 2px solid #b8c4cf; border-radius: 8px; text-align: center; height: 28px; background: white; }}
 QProgressBar::chunk {{ background: {ACCENT}; border-radius: 6px; }}
 QComboBox {{ padding: 8px; border: 2px solid #b8c4cf; border-radius: 8px; background: white; }}

@@ -20,7 +20,8 @@ class VerdictOverlay(QWidget):
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
-        self.setAutoFillBackground(True)
+        self.setObjectName("verdict")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.mark = QLabel()
         self.headline = QLabel()
         self.headline.setWordWrap(True)
@@ -51,7 +52,9 @@ class VerdictOverlay(QWidget):
     def show_view(self, view: VerdictView) -> None:
         self.view = view
         background, ink = TONE_BACKGROUND[view.tone], TONE_INK[view.tone]
-        self.setStyleSheet(f"QWidget {{ background: {background}; color: {ink}; }}")
+        self.setStyleSheet(
+            f"#verdict {{ background: {background}; }} QLabel {{ background: transparent; color: {ink}; }}"
+        )
         self.mark.setText(MARK[view.tone])
         self.mark.setStyleSheet("font-size: 96pt; font-weight: 800;")
         self.headline.setText(view.headline)
