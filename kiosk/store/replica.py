@@ -59,9 +59,9 @@ class Replica:
         self._keyring: Keyring | None = None
 
     @classmethod
-    def open(cls, path: Path) -> Replica:
+    def open(cls, path: Path, *, synchronous: str = "FULL") -> Replica:
         """Open (or create) the replica file and bring its schema up to date."""
-        engine = open_engine(path)
+        engine = open_engine(path, synchronous=synchronous)
         migrate(engine)
         return cls(engine)
 
