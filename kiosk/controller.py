@@ -481,5 +481,5 @@ class Controller(QObject):
         self._close_device()
         self.data_dir.forget_device()
         self.settings = self.data_dir.load_settings()
-        self.notice.emit("This kiosk was revoked by the organizer: its data was erased. Pair it again to continue.")
         self._show(Screen.PAIRING)
+        self.notice.emit("This kiosk was revoked by the organizer: its data was erased. Pair it again to continue.")

@@ -14,8 +14,9 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.camera.worker import CameraScanner
 from kiosk.config import Credentials, DataDir, KioskSettings
-from kiosk.controller import Controller
+from kiosk.controller import Controller, ServerConnection
 from kiosk.sound import SilentPlayer
+from kiosk.sync.runner import ClockOffsetHolder
 from kiosk.ui.window import MainWindow
 from shared.qrtoken import SigningKey
 from tests.kiosk.door import DEVICE_ID, DOORS_OPEN, Door
@@ -71,11 +72,17 @@ def make_kiosk(qtbot: QtBot, tmp_path: Path, door: Door) -> Iterator[Callable[..
     made: list[Kiosk] = []
 
     def make(
-        *, make_scanner: Callable[[KioskSettings], CameraScanner | None] | None = None, **settings: object
+        *,
+        make_scanner: Callable[[KioskSettings], CameraScanner | None] | None = None,
+        connect: Callable[[Credentials, ClockOffsetHolder], ServerConnection] | None = None,
+        clock: ManualClock | None = None,
+        **settings: object,
     ) -> Kiosk:
         data_dir = paired_data_dir(tmp_path, door, **settings)
-        clock, keys, sound = ManualClock(AT_NINE), KeyClock(), SilentPlayer()
-        controller = Controller(data_dir, clock=clock, sound=sound, make_scanner=make_scanner, monotonic=keys)
+        clock, keys, sound = clock or ManualClock(AT_NINE), KeyClock(), SilentPlayer()
+        controller = Controller(
+            data_dir, clock=clock, sound=sound, make_scanner=make_scanner, monotonic=keys, connect=connect
+        )
         window = MainWindow(controller)
         qtbot.addWidget(window)
         window.resize(1280, 800)
