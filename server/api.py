@@ -6,10 +6,16 @@ from fastapi import APIRouter
 
 from server.bookings.router import public_router as storefront_router
 from server.bookings.router import router as bookings_router
+from server.checkin.router import device_router as checkin_device_router
+from server.checkin.router import router as checkin_router
+from server.devices.router import device_router as device_self_router
+from server.devices.router import router as devices_router
 from server.events.public_router import router as events_public_router
 from server.events.router import router as events_router
 from server.payments.router import router as payments_router
 from server.signing.router import router as signing_router
+from server.sync.router import device_router as sync_device_router
+from server.sync.router import router as sync_router
 from server.tenancy.router import router as tenancy_router
 from server.villas.router import router as spaces_router
 
@@ -22,3 +28,9 @@ api_router.include_router(bookings_router)
 api_router.include_router(storefront_router)
 api_router.include_router(payments_router)
 api_router.include_router(signing_router)
+api_router.include_router(devices_router)
+api_router.include_router(device_self_router)
+api_router.include_router(checkin_router)
+api_router.include_router(checkin_device_router)
+api_router.include_router(sync_router)
+api_router.include_router(sync_device_router)

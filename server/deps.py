@@ -13,9 +13,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from server.config import Settings
+from server.devices import service as devices_service
+from server.devices.models import Device
 from server.errors import Forbidden, Unauthenticated
 from server.tenancy import service as tenancy_service
 from shared.enums import Permission
+from shared.wire import DEVICE_TOKEN_PREFIX
 
 Clock = Callable[[], datetime]
 
@@ -39,12 +42,13 @@ DbSession = Annotated[Session, Depends(get_db)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
-_bearer = HTTPBearer(auto_error=False, description="An org API token (`usher_...`).")
+_bearer = HTTPBearer(auto_error=False, description="An org API token (`usher_...`) or a device token (`usherdev_...`).")
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: an API token of an org (with permissions) or, later, a paired device."""
+    """Who is calling: an API token of an org (with permissions), or a paired device (``device_id``; no organizer
+    permissions, so organizer endpoints refuse it)."""
 
     org_id: uuid.UUID
     account_id: uuid.UUID | None
@@ -63,6 +67,9 @@ def get_principal(
 ) -> Principal:
     if credentials is None or not credentials.credentials:
         raise Unauthenticated("missing_token", "Send an API token as 'Authorization: Bearer <token>'.")
+    if credentials.credentials.startswith(DEVICE_TOKEN_PREFIX):
+        device = devices_service.authenticate_device(session=session, secret=credentials.credentials, now=clock())
+        return Principal(org_id=device.org_id, account_id=None, permissions=frozenset(), device_id=device.id)
     identity = tenancy_service.authenticate_token(session=session, secret=credentials.credentials, now=clock())
     return Principal(
         org_id=identity.org_id,
@@ -92,3 +99,15 @@ CanCreateEvents = Annotated[Principal, Depends(require(Permission.EVENT_CREATE))
 CanManageEvents = Annotated[Principal, Depends(require(Permission.EVENT_MANAGE))]
 CanSellTickets = Annotated[Principal, Depends(require(Permission.TICKET_SELL))]
 CanViewAttendees = Annotated[Principal, Depends(require(Permission.ATTENDEE_VIEW))]
+
+
+def get_device(principal: CurrentPrincipal, session: DbSession) -> Device:
+    """The calling device (its row as of this request); an org token is refused here."""
+    if principal.device_id is None:
+        raise Forbidden("device_token_required", "This endpoint is for paired devices (a 'usherdev_' token).")
+    device = session.get(Device, principal.device_id)
+    assert device is not None
+    return device
+
+
+CurrentDevice = Annotated[Device, Depends(get_device)]

@@ -5,7 +5,8 @@
     ├── Conflict (409)             a uniqueness, overlap, capacity or state conflict
     ├── InvalidInput (422)         a value the rules refuse, naming the offending ``field``
     ├── Unauthenticated (401)
-    └── Forbidden (403)            the caller's own token lacks a permission
+    ├── Forbidden (403)            the caller's own token lacks a permission
+    └── Gone (410)                 a revoked device: the answer tells it to wipe what it holds
 
 Anything else that escapes a request is a bug or an infrastructure fault: it answers 500 with no details.
 """
@@ -60,6 +61,11 @@ class Unauthenticated(DomainError):
 class Forbidden(DomainError):
     status = 403
     title = "Forbidden"
+
+
+class Gone(DomainError):
+    status = 410
+    title = "Gone"
 
 
 def problem_response(*, status: int, code: str, title: str, detail: str, instance: str, **members: Any) -> JSONResponse:

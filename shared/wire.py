@@ -429,9 +429,8 @@ OCCURRENCES = Table(
         _c("timezone", Kind.TEXT),
         _c("status", Kind.TEXT),
         _c("check_in", Kind.JSON, True),  # the occurrence's ``settings["check_in"]`` block (overrides the event's)
-        _c("capacity", Kind.INT, True),  # effective capacity; null is unlimited
-        _c("seats_sold", Kind.INT),
-        _c("seats_blocked", Kind.INT),
+        # No seat counters: they change with every sale and would make every occurrence row travel again; a box
+        # office reads its own allotment (``allotments``) and asks the server for live figures.
     ),
     indexes=(("event_id",),),
 )

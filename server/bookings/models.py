@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.db.core import Base, Timestamped, account_fk, named, org_fk, settings_column, uuid_pk
+from server.db.core import Base, ChangeTracked, Timestamped, account_fk, named, org_fk, settings_column, uuid_pk
 from server.db.types import JSONDocument, TextList, UTCDateTime, enum_column_type
 from shared.enums import TicketStatus
 
@@ -68,7 +68,7 @@ class Attendee(Timestamped, Base):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
-class Ticket(Timestamped, Base):
+class Ticket(ChangeTracked, Timestamped, Base):
     __tablename__ = "tickets"
     __table_args__ = (
         sa.UniqueConstraint("confirmation_code", name=named("ticket_confirmation_unique")),

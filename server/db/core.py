@@ -47,6 +47,16 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
 
 
+class ChangeTracked:
+    """Rows that kiosks replicate. Database triggers stamp both columns on every insert and update (see
+    ``server/sync/tracking.py`` and migration 0003), so no write path can forget them; application code never
+    writes them. ``change_txid`` is the writing transaction's id on PostgreSQL (a counter on SQLite) and
+    ``change_seq`` a global sequence: pulls serve rows in ``(change_txid, change_seq)`` order."""
+
+    change_txid: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, server_default="0")
+    change_seq: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, server_default="0")
+
+
 def named(name: str) -> Any:
     """A constraint name taken verbatim (the spec's own names), bypassing the naming convention."""
     return sa.sql.elements.conv(name)

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.db.core import Base, Timestamped, account_fk, named, org_fk, settings_column, uuid_pk
+from server.db.core import Base, ChangeTracked, Timestamped, account_fk, named, org_fk, settings_column, uuid_pk
 from server.db.types import JSONDocument, UTCDateTime, enum_column_type
 from shared.enums import (
     DefinitionStatus,
@@ -22,7 +22,7 @@ from shared.enums import (
 )
 
 
-class EventDefinition(Timestamped, Base):
+class EventDefinition(ChangeTracked, Timestamped, Base):
     __tablename__ = "event_definitions"
     __table_args__ = (
         sa.UniqueConstraint("org_id", "slug", name=named("event_def_org_slug_unique")),
@@ -63,7 +63,7 @@ class EventDefinition(Timestamped, Base):
     settings: Mapped[dict[str, Any]] = settings_column()
 
 
-class EventOccurrence(Timestamped, Base):
+class EventOccurrence(ChangeTracked, Timestamped, Base):
     """One dated instance of an event.
 
     ``venue_key`` copies the definition's venue (``space:<id>`` or ``name:<normalized name>``) so that PostgreSQL
@@ -119,7 +119,7 @@ class EventOccurrence(Timestamped, Base):
     day_number: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
 
 
-class TicketType(Timestamped, Base):
+class TicketType(ChangeTracked, Timestamped, Base):
     __tablename__ = "ticket_types"
     __table_args__ = (
         sa.CheckConstraint("price_cents >= 0", name=named("ticket_type_price_check")),

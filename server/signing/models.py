@@ -13,11 +13,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.db.core import Base, org_fk, uuid_pk
+from server.db.core import Base, ChangeTracked, org_fk, uuid_pk
 from server.db.types import UTCDateTime
 
 
-class SigningKey(Base):
+class SigningKey(ChangeTracked, Base):
     __tablename__ = "signing_keys"
     __table_args__ = (
         # Key ids are short (they ride in every token); they only need to be unique within one org's keyring.
