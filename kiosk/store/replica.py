@@ -521,7 +521,6 @@ def _occurrence(row: Mapping[str, Any], event: Mapping[str, Any]) -> OccurrenceR
         title=row["name"] or event["name"],
         timezone=row["timezone"],
         event_id=uuid.UUID(hex=row["event_id"]),
-        capacity=row["capacity"],
     )
 
 

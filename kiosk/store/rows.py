@@ -22,7 +22,6 @@ class OccurrenceRow:
     title: str
     timezone: str
     event_id: uuid.UUID
-    capacity: int | None = None
 
     @property
     def id(self) -> uuid.UUID:

@@ -66,7 +66,7 @@ def pair(
         raise PairingError(
             "That pairing code is not valid (mistyped, used or expired). Ask an organizer for a new one."
         )
-    if response.status_code != 200:
+    if not response.is_success:
         detail = _problem(response).get("detail") or response.reason_phrase
         raise PairingError(f"The server refused the pairing ({response.status_code}): {detail}")
     answer = wire.decode_pair_response(response.json())
@@ -117,7 +117,7 @@ class DeviceApi:
             )
         except httpx.HTTPError as exc:
             raise TransportError(f"{type(exc).__name__}: {exc}") from exc
-        if response.status_code == 200:
+        if response.is_success:
             return response
         problem = _problem(response)
         if wire.is_wipe_instruction(response.status_code, problem):

@@ -111,7 +111,7 @@ def catalog(door: SampleDoor, *, timezone: str = "Europe/Lisbon") -> wire.PullPa
         ),
         row(wire.EVENTS, id=tango_event.hex, name="Tango Evening", status="active"),
     ]
-    common = {"timezone": timezone, "status": "confirmed", "seats_sold": 0, "seats_blocked": 0}
+    common = {"timezone": timezone, "status": "confirmed"}
     occurrences = [
         row(
             wire.OCCURRENCES,
@@ -119,7 +119,6 @@ def catalog(door: SampleDoor, *, timezone: str = "Europe/Lisbon") -> wire.PullPa
             event_id=jazz_event.hex,
             start_at=ms(door.start),
             end_at=ms(door.start + timedelta(hours=3)),
-            capacity=200,
             **common,
         ),
         row(
@@ -128,7 +127,6 @@ def catalog(door: SampleDoor, *, timezone: str = "Europe/Lisbon") -> wire.PullPa
             event_id=tango_event.hex,
             start_at=ms(door.start + timedelta(days=1)),
             end_at=ms(door.start + timedelta(days=1, hours=3)),
-            capacity=80,
             **common,
         ),
     ]

@@ -128,7 +128,7 @@ def catalog_page(
         ),
         wire_row(wire.EVENTS, id=tango_event.hex, name="Tango Evening", status="active"),
     ]
-    occurrence = {"timezone": "UTC", "status": "confirmed", "capacity": 120, "seats_sold": 0, "seats_blocked": 0}
+    occurrence = {"timezone": "UTC", "status": "confirmed"}
     occurrences = [
         wire_row(
             wire.OCCURRENCES,
