@@ -91,9 +91,11 @@ class DeviceApi:
         clock: Clock,
         offset: ClockOffsetHolder,
         transport: httpx.BaseTransport | None = None,
+        pull_limit: int | None = None,
     ) -> None:
         self._clock = clock
         self._offset = offset
+        self._pull_limit = pull_limit
         self._client = httpx.Client(
             base_url=credentials.server_url,
             transport=transport,
@@ -131,7 +133,9 @@ class DeviceApi:
     # --- the sync engine's calls ----------------------------------------------------------------------------------
 
     def pull(self, cursor: str | None) -> wire.PullPage:
-        params = {} if cursor is None else {"cursor": cursor}
+        params: dict[str, str | int] = {} if cursor is None else {"cursor": cursor}
+        if self._pull_limit is not None:
+            params["limit"] = self._pull_limit
         response = self._send("GET", wire.Path.PULL, params=params)
         try:
             return wire.decode_pull_page(response.content)
