@@ -57,6 +57,8 @@ class Replica:
         self._writer = writer(engine)
         self._lock = threading.Lock()
         self._keyring: Keyring | None = None
+        self._pulls = 0  # pages applied through this object: the server-side counts are cached per value
+        self._counts_cache: tuple[int, dict[str, tuple[int, int, int]] | None] = (-1, None)
 
     @classmethod
     def open(cls, path: Path, *, synchronous: str = "FULL") -> Replica:
@@ -103,8 +105,9 @@ class Replica:
             wire.apply_pull_page(raw, page)  # type: ignore[arg-type]
             if meta:
                 _set_meta(c, meta)
-        if page.reset or wire.KEYS.name in page.tables or wire.KEYS.name in page.deleted:
-            with self._lock:
+        with self._lock:
+            self._pulls += 1
+            if page.reset or wire.KEYS.name in page.tables or wire.KEYS.name in page.deleted:
                 self._keyring = None
 
     # --- reads for the check-in path ------------------------------------------------------------------------------
@@ -208,37 +211,94 @@ class Replica:
         ]
 
     def counters(self, occurrence_ids: Iterable[uuid.UUID]) -> Counters:
+        """Sold, checked in and inside now, for these occurrences, as this kiosk sees it: the server's figures
+        (computed once per downloaded change, ``_server_counts``) adjusted by what this kiosk did that the server has
+        not sent back yet, which only touches a few tickets and stays fast however large the replica."""
         ids = tuple(i.hex for i in occurrence_ids)
         if not ids:
             return Counters()
+        base = self._server_counts()
+        sold = sum(base.get(i, (0, 0, 0))[0] for i in ids)
+        checked_in = sum(base.get(i, (0, 0, 0))[1] for i in ids)
+        inside = sum(base.get(i, (0, 0, 0))[2] for i in ids)
         marks = _placeholders(ids)
         with self._read() as c:
-            sold = c.exec_driver_sql(
-                f"SELECT count(*) FROM tickets WHERE occurrence_id IN ({marks}) "  # noqa: S608
-                "AND status IN ('confirmed', 'checked_in')",
-                ids,
-            ).scalar_one()
-            checked_in, inside = c.exec_driver_sql(
+            touched = f"""SELECT l.ticket_id FROM local_passages l LEFT JOIN check_ins c ON c.nonce = l.nonce
+                WHERE l.occurrence_id IN ({marks})
+                  AND (c.nonce IS NULL OR (l.annulled_at IS NOT NULL AND c.annulled_at IS NULL))"""  # noqa: S608
+            merged_in, merged_inside, server_in, server_inside = c.exec_driver_sql(
                 f"""
-                WITH merged AS (
+                WITH touched AS ({touched}),
+                merged AS (
                     SELECT c.ticket_id, c.direction, c.at, coalesce(c.annulled_at, l.annulled_at) AS annulled_at
                     FROM check_ins c LEFT JOIN local_passages l ON l.nonce = c.nonce
-                    WHERE c.counted = 1 AND c.occurrence_id IN ({marks})
+                    WHERE c.counted = 1 AND c.ticket_id IN touched
                     UNION ALL
                     SELECT l.ticket_id, l.direction, l.at, l.annulled_at FROM local_passages l
-                    WHERE l.occurrence_id IN ({marks})
-                      AND NOT EXISTS (SELECT 1 FROM check_ins c WHERE c.nonce = l.nonce)
+                    WHERE l.ticket_id IN touched AND NOT EXISTS (SELECT 1 FROM check_ins c WHERE c.nonce = l.nonce)
                 ),
-                standing AS (SELECT * FROM merged WHERE annulled_at IS NULL),
-                latest AS (
-                    SELECT direction, row_number() OVER (PARTITION BY ticket_id ORDER BY at DESC) AS n FROM standing
+                server AS (
+                    SELECT ticket_id, direction, at, annulled_at FROM check_ins
+                    WHERE counted = 1 AND ticket_id IN touched
+                ),
+                merged_latest AS (
+                    SELECT direction, row_number() OVER (PARTITION BY ticket_id ORDER BY at DESC) AS n
+                    FROM merged WHERE annulled_at IS NULL
+                ),
+                server_latest AS (
+                    SELECT direction, row_number() OVER (PARTITION BY ticket_id ORDER BY at DESC) AS n
+                    FROM server WHERE annulled_at IS NULL
                 )
-                SELECT (SELECT count(DISTINCT ticket_id) FROM standing WHERE direction = 'entry'),
-                       (SELECT count(*) FROM latest WHERE n = 1 AND direction = 'entry')
+                SELECT
+                    (SELECT count(DISTINCT ticket_id) FROM merged WHERE annulled_at IS NULL AND direction = 'entry'),
+                    (SELECT count(*) FROM merged_latest WHERE n = 1 AND direction = 'entry'),
+                    (SELECT count(DISTINCT ticket_id) FROM server WHERE annulled_at IS NULL AND direction = 'entry'),
+                    (SELECT count(*) FROM server_latest WHERE n = 1 AND direction = 'entry')
                 """,  # noqa: S608 (placeholders only)
-                ids + ids,
+                ids,
             ).one()
-        return Counters(sold=int(sold), checked_in=int(checked_in), inside=int(inside))
+        return Counters(
+            sold=sold,
+            checked_in=checked_in + int(merged_in) - int(server_in),
+            inside=inside + int(merged_inside) - int(server_inside),
+        )
+
+    def _server_counts(self) -> dict[str, tuple[int, int, int]]:
+        """Per occurrence (hex id): sold, checked in and inside by the server's rows alone. Cached until the next
+        downloaded page; ``SyncRunner`` warms it on its own thread after a download, so the UI never waits for it."""
+        with self._lock:
+            version, cached = self._counts_cache
+            if cached is not None and version == self._pulls:
+                return cached
+            version = self._pulls
+        counts: dict[str, list[int]] = {}
+        with self._read() as c:
+            for occurrence, sold in c.exec_driver_sql(
+                "SELECT occurrence_id, count(*) FROM tickets WHERE status IN ('confirmed', 'checked_in')"
+                " GROUP BY occurrence_id"
+            ):
+                counts.setdefault(occurrence, [0, 0, 0])[0] = int(sold)
+            for occurrence, checked_in in c.exec_driver_sql(
+                "SELECT occurrence_id, count(DISTINCT ticket_id) FROM check_ins"
+                " WHERE counted = 1 AND annulled_at IS NULL AND direction = 'entry' GROUP BY occurrence_id"
+            ):
+                counts.setdefault(occurrence, [0, 0, 0])[1] = int(checked_in)
+            for occurrence, inside in c.exec_driver_sql(
+                """SELECT occurrence_id, count(*) FROM (
+                    SELECT occurrence_id, direction,
+                           row_number() OVER (PARTITION BY ticket_id ORDER BY at DESC) AS n
+                    FROM check_ins WHERE counted = 1 AND annulled_at IS NULL)
+                WHERE n = 1 AND direction = 'entry' GROUP BY occurrence_id"""
+            ):
+                counts.setdefault(occurrence, [0, 0, 0])[2] = int(inside)
+        result = {occurrence: (v[0], v[1], v[2]) for occurrence, v in counts.items()}
+        with self._lock:
+            if self._pulls == version:
+                self._counts_cache = (version, result)
+        return result
+
+    def warm_counters(self) -> None:
+        self._server_counts()
 
     def search(self, query: str, occurrence_ids: Iterable[uuid.UUID], *, limit: int = 50) -> list[TicketRow]:
         """Tickets of the served occurrences whose holder name or email contains ``query`` (case-insensitive), or
@@ -466,6 +526,7 @@ class Replica:
             raw.close()
         with self._lock:
             self._keyring = None
+            self._pulls += 1
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------

@@ -147,4 +147,5 @@ class SyncRunner:
             cursor = page.cursor
             self._on_progress(changes, None)
             if not page.more:
+                self._replica.warm_counters()  # here, off the UI thread
                 return pages, changes, best

@@ -230,3 +230,15 @@ def test_wipe_erases_everything(door: Door) -> None:
     assert door.replica.cursor() is None
     assert len(door.replica.keyring()) == 0
     assert door.replica.history(door.tickets["Grace Hopper"].id) == []
+
+
+def test_counters_follow_local_scans_and_undos_on_top_of_the_servers_figures(door: Door) -> None:
+    door.server_check_in("Ada Lovelace", AT_NINE - timedelta(minutes=5), nonce="ada-0001")
+    assert door.replica.counters([door.jazz]).checked_in == 1  # the server's figures, now cached
+    nonce = check_in(door, door.token("Grace Hopper"))
+    assert door.replica.counters([door.jazz]) == door.replica.counters([door.jazz])
+    assert (door.replica.counters([door.jazz]).checked_in, door.replica.counters([door.jazz]).inside) == (2, 2)
+    door.replica.annul(nonce, at=AT_NINE)
+    assert door.replica.counters([door.jazz]).checked_in == 1
+    door.server_check_in("Grace Hopper", AT_NINE, gate="Main door", nonce=nonce)  # the upload came back ...
+    assert door.replica.counters([door.jazz]).checked_in == 1  # ... before the undo did: the undo still holds
