@@ -3,10 +3,12 @@ returns, a duplicate entry with another kiosk reported back, and a revoked kiosk
 
 from __future__ import annotations
 
+import functools
 import uuid
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from kiosk.checkin.model import DecidedBy, ScanSource
@@ -14,11 +16,11 @@ from kiosk.config import DataDir
 from kiosk.controller import Controller, Screen
 from kiosk.sound import SilentPlayer
 from kiosk.store.replica import Replica
-from kiosk.sync.client import connector
+from kiosk.sync.client import connector, pair
 from kiosk.ui.window import MainWindow
 from tests.kiosk.server.conftest import NetworkSwitch, Venue
 from tests.support.clock import ManualClock
-from tests.support.kiosk import SimulatedKiosk
+from tests.support.kiosk import SimulatedKiosk, create_device
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
@@ -99,4 +101,58 @@ def test_a_kiosk_revoked_by_the_organizer_wipes_its_replica_and_asks_for_pairing
     with replica.engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM tickets").scalar_one() == 0
     replica.close()
+    window.force_close()
+
+
+def test_first_run_pairs_on_screen_syncs_then_picks_the_event_and_scans(
+    qtbot: QtBot, venue: Venue, clock: ManualClock, tmp_path: Path
+) -> None:
+    sold = venue.sell(3)
+    code = create_device(
+        venue.http,
+        venue.org.headers,
+        name="Terrace door",
+        role="door_scanner",
+        occurrence_ids=[venue.event.occurrence_id],
+    )
+    network = NetworkSwitch()
+    data_dir = DataDir(tmp_path / "fresh")
+    controller = Controller(
+        data_dir,
+        clock=clock,
+        sound=SilentPlayer(),
+        connect=connector(clock=clock, transport=network),
+        pair=functools.partial(pair, transport=network),
+    )
+    window = MainWindow(controller)
+    qtbot.addWidget(window)
+    window.show()
+    controller.start()
+    assert window.stack.currentWidget() is window.pairing
+
+    qtbot.keyClicks(window.pairing.server_url, venue.base_url)
+    qtbot.keyClicks(window.pairing.code, "WRONG-CODE")
+    with qtbot.wait_signal(controller.pairing_failed, timeout=10_000):
+        qtbot.mouseClick(window.pairing.pair_button, Qt.MouseButton.LeftButton)
+    assert "not valid" in window.pairing.error.text()
+
+    window.pairing.code.setText(code)
+    with qtbot.wait_signal(controller.screen_changed, timeout=10_000):
+        qtbot.mouseClick(window.pairing.pair_button, Qt.MouseButton.LeftButton)
+    assert window.stack.currentWidget() is window.setup
+    credentials = data_dir.load_credentials()
+    assert credentials is not None
+    assert credentials.device_name == "Terrace door"
+    assert (data_dir.root / "device.json").stat().st_mode & 0o777 == 0o600
+    qtbot.wait_until(lambda: window.setup.occurrence_list.count() == 1, timeout=10_000)
+    qtbot.wait_until(lambda: not window.setup.progress.isVisible(), timeout=10_000)
+
+    window.setup.occurrence_list.item(0).setCheckState(Qt.CheckState.Checked)
+    window.setup.gate.setText("Terrace door")
+    qtbot.mouseClick(window.setup.start_button, Qt.MouseButton.LeftButton)
+    assert window.stack.currentWidget() is window.scan
+    verdict = scan(qtbot, controller, sold[0]["qr_code_data"])
+    assert verdict.outcome.ok  # type: ignore[attr-defined]
+    assert verdict.decided_by is DecidedBy.SERVER  # type: ignore[attr-defined]
+    assert data_dir.load_settings().occurrence_ids == [str(venue.event.occurrence_id)]
     window.force_close()
