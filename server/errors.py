@@ -8,6 +8,8 @@
     ├── Forbidden (403)            the caller's own token lacks a permission
     └── Gone (410)                 a revoked device: the answer tells it to wipe what it holds
 
+A database that is momentarily too busy (SQLite's write lock not granted within busy_timeout, a PostgreSQL deadlock
+or serialization failure) answers 503 ``database_busy`` with Retry-After: nothing was changed, try again.
 Anything else that escapes a request is a bug or an infrastructure fault: it answers 500 with no details.
 """
 
@@ -141,7 +143,36 @@ async def _on_unexpected_error(request: Request, error: Exception) -> JSONRespon
     )
 
 
+# SQLSTATEs of PostgreSQL errors after which the same transaction, tried again, may well succeed.
+RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def is_transient_database_error(error: BaseException) -> bool:
+    original = getattr(error, "orig", None)
+    if getattr(original, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    return "database is locked" in str(original or "")
+
+
+async def _on_operational_error(request: Request, error: Exception) -> JSONResponse:
+    if not is_transient_database_error(error):
+        return await _on_unexpected_error(request, error)
+    logger.warning("database busy on %s %s: %s", request.method, request.url.path, error)
+    response = problem_response(
+        status=503,
+        code="database_busy",
+        title="Service busy",
+        detail="The database was too busy to take this request; nothing was changed. Try again.",
+        instance=request.url.path,
+    )
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    app.add_exception_handler(OperationalError, _on_operational_error)
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)

@@ -221,9 +221,14 @@ def release_expired_holds(
         claimable = claimable.order_by(Order.hold_expires_at).limit(limit)
         if session.get_bind().dialect.name == "postgresql":
             claimable = claimable.with_for_update(skip_locked=True)
+    # Two statements: PostgreSQL may evaluate a "LIMIT ... FOR UPDATE SKIP LOCKED" subquery inside an UPDATE more
+    # than once and so claim more than ``limit`` rows. The UPDATE re-checks "still pending" under the row lock.
+    candidates = list(session.scalars(claimable))
+    if not candidates:
+        return ReleasedSeats((), {}, {})
     expired_ids = session.scalars(
         sa.update(Order)
-        .where(Order.id.in_(claimable.scalar_subquery()), Order.status == OrderStatus.PENDING)
+        .where(Order.id.in_(candidates), Order.status == OrderStatus.PENDING)
         .values(status=OrderStatus.EXPIRED, expired_at=now, updated_at=now)
         .returning(Order.id)
         .execution_options(synchronize_session=False)

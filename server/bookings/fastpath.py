@@ -1,14 +1,19 @@
 """The PostgreSQL booking statement: take the seats and write the order, attendees and tickets in one round trip.
 
-The lock on the occurrence row (the hot row of a flash sale) is held from its UPDATE until COMMIT. In the generic
-path four more statements follow it inside that window; here they ride in the same statement as data-modifying CTEs,
-so the window is one statement plus the commit. Measured on the flash-sale benchmark (docs/benchmarks.md).
+The lock on the occurrence row (the hot row of a flash sale) is held from its UPDATE until COMMIT, and that window
+decides the throughput. In the generic path the inserts follow the UPDATE inside it, one round trip each. Here the
+order, attendees and tickets are inserted first and the counters move last, in the same statement, so the window is
+the end of one statement plus the commit.
 
-Order of work inside the statement, made explicit by the CTEs' references to one another:
-``occ`` (seats, the capacity rule as in ``server.bookings.capacity``) -> ``tt`` (ticket-type quantity, only when
-``occ`` took the seats) -> ``ord``/``att``/``tix``/``idem`` (inserts, only when both counters moved). When ``occ``
-moved but ``tt`` refused, the caller rolls back. Foreign keys of the inserted rows are checked at the end of the
-statement, after the occurrence row is already locked by it, so they add no shared locks on the hot row.
+Order of work: data-modifying CTEs run when the final SELECT first reads them, and its select list reads them left
+to right: ``ord``, ``att``, ``tix`` (and ``idem``), then ``occ`` (seats, the capacity rule as in
+``server.bookings.capacity``), then ``tt`` (ticket-type stock, which also waits for ``occ`` through its EXISTS).
+When either counter refuses, the caller rolls the whole transaction back, inserts included.
+
+Why inserting first does not pile shared locks onto the hot row (which would happen with the same order in separate
+statements: every ticket INSERT's foreign-key check takes FOR KEY SHARE on the occurrence row): foreign keys are
+checked by triggers that fire at the end of the statement, after ``occ`` holds the row's stronger lock, so the check
+finds its own transaction's lock and takes nothing new. Measured in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -28,7 +33,36 @@ _CAPACITY = (
 
 # The f-string interpolates the constant above, never input.
 _STATEMENT = f"""
-WITH occ AS (
+WITH ord AS (
+    INSERT INTO orders (id, org_id, account_id, event_occurrence_id, ticket_type_id, booking_id, status, channel,
+                        email, quantity, currency, subtotal_cents, fees_cents, discount_cents, total_cents, quote,
+                        access_secret_hash, hold_expires_at, payment_details, created_at, updated_at)
+    VALUES (:order_id, :org_id, :account_id, :occurrence_id, :ticket_type_id, :booking_id, 'pending',
+            CAST(:channel AS sales_channel), :email, :n, :currency, :subtotal_cents, :fees_cents, :discount_cents,
+            :total_cents, CAST(:quote AS jsonb), :access_secret_hash, :hold_expires_at, '{{}}'::jsonb, :now, :now)
+ RETURNING id
+), att AS (
+    INSERT INTO attendees (id, org_id, email, given_name, family_name, phone, emergency_contact,
+                           dietary_restrictions, accessibility_needs, notes, created_at, updated_at)
+    SELECT a.id, :org_id, a.email, a.given_name, a.family_name, a.phone, a.emergency_contact,
+           CASE WHEN jsonb_typeof(a.dietary_restrictions) = 'array'
+                THEN ARRAY(SELECT jsonb_array_elements_text(a.dietary_restrictions)) END,
+           CASE WHEN jsonb_typeof(a.accessibility_needs) = 'array'
+                THEN ARRAY(SELECT jsonb_array_elements_text(a.accessibility_needs)) END,
+           a.notes, :now, :now
+      FROM jsonb_to_recordset(CAST(:attendees AS jsonb)) AS a(
+               id uuid, email text, given_name text, family_name text, phone text, emergency_contact jsonb,
+               dietary_restrictions jsonb, accessibility_needs jsonb, notes text)
+ RETURNING id
+), tix AS (
+    INSERT INTO tickets (id, org_id, account_id, event_occurrence_id, ticket_type_id, attendee_id, booking_id,
+                         order_id, price_paid_cents, currency, status, reserved_at, refund_amount_cents, settings,
+                         created_at, updated_at)
+    SELECT x.id, :org_id, :account_id, :occurrence_id, :ticket_type_id, x.attendee_id, :booking_id, :order_id,
+           x.price_paid_cents, :currency, 'reserved', :now, 0, '{{}}'::jsonb, :now, :now
+      FROM jsonb_to_recordset(CAST(:tickets AS jsonb)) AS x(id uuid, attendee_id uuid, price_paid_cents integer)
+ RETURNING id
+){{idempotency}}, occ AS (
     UPDATE event_occurrences o
        SET seats_sold = o.seats_sold + :n, updated_at = :now
      WHERE o.id = :occurrence_id
@@ -46,50 +80,25 @@ WITH occ AS (
        AND t.status <> 'disabled'
        AND (t.quantity_available IS NULL OR t.quantity_sold + :n <= t.quantity_available)
  RETURNING t.id
-), ord AS (
-    INSERT INTO orders (id, org_id, account_id, event_occurrence_id, ticket_type_id, booking_id, status, channel,
-                        email, quantity, currency, subtotal_cents, fees_cents, discount_cents, total_cents, quote,
-                        access_secret_hash, hold_expires_at, payment_details, created_at, updated_at)
-    SELECT :order_id, :org_id, :account_id, :occurrence_id, :ticket_type_id, :booking_id, 'pending',
-           CAST(:channel AS sales_channel), :email, :n, :currency, :subtotal_cents, :fees_cents, :discount_cents,
-           :total_cents, CAST(:quote AS jsonb), :access_secret_hash, :hold_expires_at, '{{}}'::jsonb, :now, :now
-     WHERE EXISTS (SELECT 1 FROM tt)
- RETURNING id
-), att AS (
-    INSERT INTO attendees (id, org_id, email, given_name, family_name, phone, emergency_contact,
-                           dietary_restrictions, accessibility_needs, notes, created_at, updated_at)
-    SELECT a.id, :org_id, a.email, a.given_name, a.family_name, a.phone, a.emergency_contact,
-           CASE WHEN jsonb_typeof(a.dietary_restrictions) = 'array'
-                THEN ARRAY(SELECT jsonb_array_elements_text(a.dietary_restrictions)) END,
-           CASE WHEN jsonb_typeof(a.accessibility_needs) = 'array'
-                THEN ARRAY(SELECT jsonb_array_elements_text(a.accessibility_needs)) END,
-           a.notes, :now, :now
-      FROM jsonb_to_recordset(CAST(:attendees AS jsonb)) AS a(
-               id uuid, email text, given_name text, family_name text, phone text, emergency_contact jsonb,
-               dietary_restrictions jsonb, accessibility_needs jsonb, notes text)
-     WHERE EXISTS (SELECT 1 FROM ord)
- RETURNING id
-), tix AS (
-    INSERT INTO tickets (id, org_id, account_id, event_occurrence_id, ticket_type_id, attendee_id, booking_id,
-                         order_id, price_paid_cents, currency, status, reserved_at, refund_amount_cents, settings,
-                         created_at, updated_at)
-    SELECT x.id, :org_id, :account_id, :occurrence_id, :ticket_type_id, x.attendee_id, :booking_id, :order_id,
-           x.price_paid_cents, :currency, 'reserved', :now, 0, '{{}}'::jsonb, :now, :now
-      FROM jsonb_to_recordset(CAST(:tickets AS jsonb)) AS x(id uuid, attendee_id uuid, price_paid_cents integer)
-     WHERE EXISTS (SELECT 1 FROM att)
- RETURNING id
-){{idempotency}}
-SELECT (SELECT count(*) FROM occ) AS occ_ok, (SELECT count(*) FROM tt) AS tt_ok, (SELECT count(*) FROM tix) AS made
+)
+SELECT (SELECT count(*) FROM ord) AS orders, (SELECT count(*) FROM att) AS attendees,
+       (SELECT count(*) FROM tix) AS made{{idempotency_read}},
+       (SELECT count(*) FROM occ) AS occ_ok, (SELECT count(*) FROM tt) AS tt_ok
 """  # noqa: S608
 
 _IDEMPOTENCY = """, idem AS (
     INSERT INTO idempotency_keys (id, org_id, key, request_hash, order_id, response_secret, created_at)
     SELECT :idempotency_id, :org_id, :idempotency_key, :request_hash, :order_id, :access_secret, :now
-     WHERE EXISTS (SELECT 1 FROM ord)
+      FROM ord
+ RETURNING id
 )"""
 
-_PLAIN = sa.text(_STATEMENT.replace("{idempotency}", ""))
-_WITH_IDEMPOTENCY = sa.text(_STATEMENT.replace("{idempotency}", _IDEMPOTENCY))
+_PLAIN = sa.text(_STATEMENT.replace("{idempotency}", "").replace("{idempotency_read}", ""))
+_WITH_IDEMPOTENCY = sa.text(
+    _STATEMENT.replace("{idempotency}", _IDEMPOTENCY).replace(
+        "{idempotency_read}", ", (SELECT count(*) FROM idem) AS keys"
+    )
+)
 
 
 def _attendee_document(plan: ReservationPlan) -> str:
@@ -158,6 +167,7 @@ def reserve_in_one_statement(session: Session, plan: ReservationPlan) -> tuple[b
             access_secret=plan.access_secret,
         )
     row = session.execute(statement, params).one()
-    if row.made == plan.quantity:
+    if row.occ_ok and row.tt_ok:
         return True, None
+    # The rows were written before the counters refused: the caller rolls the transaction back.
     return False, "occurrence" if row.occ_ok == 0 else "ticket_type"

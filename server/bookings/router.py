@@ -62,11 +62,10 @@ def reserve_tickets(
     idempotency_key: IdempotencyHeader = None,
 ) -> Response:
     """Hold tickets for ``hold_minutes`` while the guest pays. One attendee per ticket."""
-    org_id = service.org_id_for_slug(session, org_slug)
     request = _request(body, SalesChannel.ONLINE)
     result = service.reserve(
         session=session,
-        org_id=org_id,
+        org_slug=org_slug,
         request=request,
         now=clock(),
         hold=settings.hold_timedelta,

@@ -8,12 +8,13 @@ import uuid
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 
 from server.bookings.capacity import json_with
 from server.bookings.models import Ticket
-from server.checkin import service
-from server.deps import CanManageEvents, CanViewAttendees, ClockDep, CurrentDevice, DbSession
+from server.checkin import guest_list, service
+from server.deps import CanManageEvents, CanViewAttendees, ClockDep, CurrentDevice, DbSession, SettingsDep
+from server.devices import allotments
 from server.devices.router import WireBody, decoded, wire_response
 from server.errors import NotFound
 from shared import wire
@@ -104,3 +105,43 @@ def revoke_ticket(ticket_id: uuid.UUID, session: DbSession, clock: ClockDep, pri
 @router.post("/tickets/{ticket_id}/unrevoke")
 def unrevoke_ticket(ticket_id: uuid.UUID, session: DbSession, clock: ClockDep, principal: CanManageEvents) -> Any:
     return _set_revoked(session, principal.org_id, ticket_id, clock(), False)
+
+
+@router.post(
+    "/occurrences/{occurrence_id}/guest-list",
+    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+def import_guest_list(
+    occurrence_id: uuid.UUID,
+    session: DbSession,
+    clock: ClockDep,
+    settings: SettingsDep,
+    principal: CanManageEvents,
+    body: str = Body(media_type="text/csv", max_length=2_000_000),
+    dry_run: bool = Query(default=False),
+) -> Any:
+    """A CSV guest list as complimentary tickets (columns in ``server/checkin/guest_list.py``). ``dry_run``: what
+    would be created and skipped, and every row error. Importing the same references again adds nothing; a file
+    with any error writes nothing (422 listing them: line, field, message)."""
+    report = guest_list.import_guest_list(
+        session=session,
+        org_id=principal.org_id,
+        occurrence_id=occurrence_id,
+        text=body,
+        dry_run=dry_run,
+        secret_key=settings.secret_key.get_secret_value(),
+        now=clock(),
+    )
+    return report.document()
+
+
+@router.post("/occurrences/{occurrence_id}/allotments/reclaim")
+def reclaim_allotments(
+    occurrence_id: uuid.UUID, session: DbSession, clock: ClockDep, principal: CanManageEvents
+) -> Any:
+    """Take back every device's unused allotment seats of this occurrence (they go back on sale)."""
+    service.get_occurrence(session, org_id=principal.org_id, occurrence_id=occurrence_id)
+    seats = allotments.reclaim_occurrence_allotments(
+        session=session, org_id=principal.org_id, occurrence_id=occurrence_id, now=clock()
+    )
+    return {"seats": seats}

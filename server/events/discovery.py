@@ -10,10 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Annotated
 
 import sqlalchemy as sa
+from fastapi import Depends, Query
 from sqlalchemy.orm import Session
 
 from server.errors import InvalidInput
@@ -41,6 +43,32 @@ class OccurrenceSearch:
     cursor: str | None = None
 
 
+def search_parameters(
+    starts_from: Annotated[datetime | None, Query(alias="from", description="Starting at or after")] = None,
+    starts_before: Annotated[datetime | None, Query(alias="to", description="Starting before")] = None,
+    category: Annotated[list[EventCategory] | None, Query()] = None,
+    location: Annotated[str | None, Query(max_length=200, description="Venue name, address or space")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text in the event's name")] = None,
+    has_seats: bool = False,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: str | None = None,
+) -> OccurrenceSearch:
+    """The query parameters guests and staff share, as a FastAPI dependency."""
+    return OccurrenceSearch(
+        starts_from=starts_from,
+        starts_before=starts_before,
+        categories=category or [],
+        location=location,
+        text=q,
+        has_seats=has_seats,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+SearchParameters = Annotated[OccurrenceSearch, Depends(search_parameters)]
+
+
 def encode_cursor(start_at: datetime, occurrence_id: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(f"{start_at.isoformat()}|{occurrence_id}".encode()).decode().rstrip("=")
 
@@ -64,6 +92,16 @@ def _like(text: str) -> str:
 
 def _capacity_expression() -> sa.ColumnElement[int | None]:
     return sa.func.coalesce(EventOccurrence.capacity_override, EventDefinition.max_capacity)
+
+
+def narrowed(
+    search: OccurrenceSearch,
+    *,
+    venue_space_id: uuid.UUID | None,
+    statuses: list[OccurrenceStatus] | None,
+    event_id: uuid.UUID | None,
+) -> OccurrenceSearch:
+    return replace(search, venue_space_id=venue_space_id, statuses=statuses or [], event_id=event_id)
 
 
 def search_occurrences(

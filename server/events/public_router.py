@@ -3,46 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from server.deps import ClockDep, DbSession
 from server.errors import NotFound
 from server.events import discovery, scheduling, service
 from server.events.schemas import OccurrencePage, PublicOccurrence, TicketTypeRead
 from server.tenancy.service import get_organization_by_slug
-from shared.enums import DefinitionStatus, EventCategory, TicketTypeStatus
+from shared.enums import DefinitionStatus, TicketTypeStatus
 
 router = APIRouter(prefix="/public/{org_slug}", tags=["public"])
 
 
 @router.get("/occurrences", response_model=OccurrencePage)
 def search_bookable_occurrences(
-    org_slug: str,
-    session: DbSession,
-    clock: ClockDep,
-    starts_from: Annotated[datetime | None, Query(alias="from")] = None,
-    starts_before: Annotated[datetime | None, Query(alias="to")] = None,
-    category: Annotated[list[EventCategory] | None, Query()] = None,
-    location: Annotated[str | None, Query(max_length=200)] = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    has_seats: bool = False,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: str | None = None,
+    org_slug: str, search: discovery.SearchParameters, session: DbSession, clock: ClockDep
 ) -> object:
     organization = get_organization_by_slug(session=session, slug=org_slug)
-    search = discovery.OccurrenceSearch(
-        starts_from=starts_from,
-        starts_before=starts_before,
-        categories=category or [],
-        location=location,
-        text=q,
-        has_seats=has_seats,
-        limit=limit,
-        cursor=cursor,
-    )
     return discovery.search_occurrences(
         session=session, org_id=organization.id, search=search, public=True, now=clock()
     )

@@ -28,7 +28,7 @@ from server.events.schemas import (
     TicketTypeUpdate,
 )
 from server.tenancy.service import default_account_id
-from shared.enums import DefinitionStatus, EventCategory, OccurrenceStatus
+from shared.enums import DefinitionStatus, OccurrenceStatus
 
 router = APIRouter(tags=["events"])
 
@@ -165,34 +165,15 @@ def list_event_occurrences(event_id: uuid.UUID, session: DbSession, principal: C
 
 @router.get("/occurrences", response_model=OccurrencePage)
 def search_occurrences(
+    search: discovery.SearchParameters,
     session: DbSession,
     clock: ClockDep,
     principal: CurrentPrincipal,
-    starts_from: Annotated[datetime | None, Query(alias="from")] = None,
-    starts_before: Annotated[datetime | None, Query(alias="to")] = None,
-    category: Annotated[list[EventCategory] | None, Query()] = None,
     venue_space_id: uuid.UUID | None = None,
-    location: Annotated[str | None, Query(max_length=200)] = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    has_seats: bool = False,
     status_filter: Annotated[list[OccurrenceStatus] | None, Query(alias="status")] = None,
     event_id: uuid.UUID | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: str | None = None,
 ) -> object:
-    search = discovery.OccurrenceSearch(
-        starts_from=starts_from,
-        starts_before=starts_before,
-        categories=category or [],
-        venue_space_id=venue_space_id,
-        location=location,
-        text=q,
-        has_seats=has_seats,
-        statuses=status_filter or [],
-        event_id=event_id,
-        limit=limit,
-        cursor=cursor,
-    )
+    search = discovery.narrowed(search, venue_space_id=venue_space_id, statuses=status_filter, event_id=event_id)
     return discovery.search_occurrences(
         session=session, org_id=principal.org_id, search=search, public=False, now=clock()
     )

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from server.bookings import service as bookings_service
 from server.errors import Conflict, DomainError, InvalidInput, NotFound
 from server.events import venues
 from server.events.models import EventDefinition, EventOccurrence
@@ -351,5 +352,7 @@ def cancel_occurrence(
     occurrence.cancellation_reason = reason
     occurrence.canceled_at = now
     occurrence.updated_at = now
+    # Its tickets go in the same transaction: canceled with full refunds, rows kept, mails queued.
+    bookings_service.cancel_tickets_of_occurrence(session=session, occurrence=occurrence, now=now, reason=reason)
     session.commit()
     return occurrence

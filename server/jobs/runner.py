@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.config import Settings
+from server.devices.allotments import close_allotments_at_doors_close
 from server.jobs import tasks
 from server.notifications.delivery import deliver_pending
 
@@ -36,6 +37,7 @@ def run_once(
 ) -> RunReport:
     released = tasks.sweep_expired_holds(session_factory=session_factory, now=now)
     changed = tasks.advance_occurrences(session_factory=session_factory, now=now)
+    close_allotments_at_doors_close(session_factory=session_factory, now=now)
     sent = 0
     if deliver_mail:
         sent = len(

@@ -92,10 +92,16 @@ def claim(session: Session, *, now: datetime, worker: str, batch: int) -> list[u
     )
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
+    # Two statements on purpose: inside "UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)"
+    # PostgreSQL may run the subquery more than once and claim more than n rows.
+    ids = list(session.scalars(due))
+    if not ids:
+        session.commit()
+        return []
     claimed = list(
         session.scalars(
             sa.update(OutboxMessage)
-            .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == OutboxStatus.PENDING)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
             .values(
                 status=OutboxStatus.SENDING,
                 claimed_by=worker,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from server.bookings import capacity
 from server.bookings.models import Attendee, Order, OrderStatus, SalesChannel, Ticket
-from server.bookings.reservation import AttendeeDetails, ReserveRequest, plan_reservation
+from server.bookings.reservation import AttendeeDetails, OrgRef, ReserveRequest, plan_reservation
 from server.checkin.ledger import Ledger
 from server.devices import allotments
 from server.devices.models import Device, SeatAllotment
@@ -159,7 +159,7 @@ def apply_sale(
         email=sale.email,
         complimentary=sale.payment_method is wire.PaymentMethod.COMPLIMENTARY,
     )
-    plan = plan_reservation(session=session, org_id=device.org_id, request=request, now=at, hold=None)
+    plan = plan_reservation(session=session, org=OrgRef(id=device.org_id), request=request, now=at, hold=None)
     plan.order_id = sale.order_id
     plan.ticket_ids = [ticket.id for ticket in sale.tickets]
     details: dict[str, Any] = {"method": sale.payment_method.value}

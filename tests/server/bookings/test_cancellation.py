@@ -155,3 +155,21 @@ def test_occurrence_cancel_cancels_every_ticket_with_full_refunds_and_keeps_the_
             )
             == 1
         )
+
+
+def test_catalog_occurrence_cancel_cancels_its_tickets_in_the_same_request(
+    client, org_slug, policy_event, org, db
+) -> None:
+    paid = paid_order(client, org_slug, policy_event, quantity=2)
+
+    response = client.post(
+        f"/api/v1/occurrences/{policy_event.occurrence_id}/cancel", json={"reason": "storm"}, headers=org.headers
+    )
+
+    assert response.status_code == 200, response.text
+    after = client.get(
+        f"/api/v1/public/{org_slug}/orders/{paid['id']}", headers={"X-Order-Secret": paid["access_secret"]}
+    ).json()
+    assert [(t["status"], t["refund_amount_cents"]) for t in after["tickets"]] == [("canceled", 2500)] * 2
+    assert counters(db, policy_event) == (0, 0, 0)
+    assert reserve(client, org_slug, policy_event).status_code == 409

@@ -69,3 +69,27 @@ def test_generic_booking_path_never_oversells_on_postgres(postgres_url, clock) -
         slug = session.get_one(Organization, org.org_id).slug
     _run_race(app, db, org, slug, clock)
     app.state.engine.dispose()
+
+
+async def _same_key(base_url: str, slug: str, body: dict[str, object], count: int) -> list[httpx.Response]:
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+        return await asyncio.gather(
+            *(
+                http.post(f"/api/v1/public/{slug}/orders", json=body, headers={"Idempotency-Key": "double-click"})
+                for _ in range(count)
+            )
+        )
+
+
+@pytest.mark.slow
+def test_concurrent_requests_with_one_idempotency_key_make_one_order(app, db, org, org_slug, clock) -> None:
+    event = make_sellable_event(db, org, start_at=clock() + timedelta(days=3), capacity=CAPACITY)
+    body = reservation_body(event, 2)
+
+    with running_server(app) as base_url:
+        responses = asyncio.run(_same_key(base_url, org_slug, body, 20))
+
+    assert sorted({r.status_code for r in responses}) in ([200, 201], [201])
+    assert [r.status_code for r in responses].count(201) == 1
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert counters(db, event) == (2, 2, 2)
