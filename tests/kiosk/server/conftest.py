@@ -76,11 +76,3 @@ class Venue:
 def venue(app: FastAPI, org: SeededOrg, doors: SellableEvent) -> Iterator[Venue]:
     with running_server(app) as base_url, httpx.Client(base_url=base_url, timeout=30) as http:
         yield Venue(base_url, http, org, doors)
-
-
-@pytest.fixture
-def backend() -> str:
-    """The kiosk side is the same whatever database the server runs on, and the server's own tests cover both; these
-    run the server on SQLite. (On PostgreSQL a pull serves changes below the cluster-wide oldest running transaction:
-    a transaction left open in any database of a shared test cluster holds every kiosk's downloads back.)"""
-    return "sqlite"
