@@ -38,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server", default=None, help="server address to prefill on the pairing screen")
     parser.add_argument("--offline", action="store_true", help="start in 'work offline' mode")
     parser.add_argument("--fullscreen", action="store_true", help="open full screen")
+    parser.add_argument(
+        "--exit-after", type=float, default=None, metavar="SECONDS", help="quit after this long (smoke tests)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,6 +89,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         window.show()
     controller.start()
+    if args.exit_after is not None:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(round(args.exit_after * 1000), window.force_close)
     return int(app.exec())
 
 
