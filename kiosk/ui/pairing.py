@@ -30,10 +30,11 @@ class PairingScreen(QWidget):
         self.error.setWordWrap(True)
 
         form = QFormLayout()
+        form.setVerticalSpacing(16)
         form.addRow("Server", self.server_url)
         form.addRow("Pairing code", self.code)
         box = QWidget()
-        box.setMaximumWidth(820)
+        box.setFixedWidth(760)
         inner = QVBoxLayout(box)
         inner.addWidget(title)
         inner.addWidget(hint)

@@ -64,6 +64,7 @@ class SettingsScreen(QWidget):
         pin_row.addWidget(self.set_pin)
         pin_row.addWidget(self.pin_message, 1)
         form = QFormLayout()
+        form.setVerticalSpacing(14)
         form.addRow("Camera", camera_row)
         form.addRow("", self.work_offline)
         form.addRow("", self.sounds)

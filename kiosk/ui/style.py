@@ -21,7 +21,7 @@ QLabel#title {{ font-size: 30pt; font-weight: 700; }}
 QLabel#subtitle {{ font-size: 16pt; color: {MUTED}; }}
 QLabel#error {{ color: {RED}; font-weight: 600; }}
 QLabel#notice {{ color: {ACCENT}; font-weight: 600; }}
-QLineEdit {{ padding: 10px; border: 2px solid #b8c4cf; border-radius: 8px; background: white; }}
+QLineEdit {{ padding: 8px 10px; min-height: 36px; border: 2px solid #b8c4cf; border-radius: 8px; background: white; }}
 QLineEdit:focus {{ border-color: {ACCENT}; }}
 QPushButton {{ padding: 12px 22px; border-radius: 8px; background: #dde4ea; border: none; font-weight: 600; }}
 QPushButton:hover {{ background: #cfd8e0; }}
