@@ -150,6 +150,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kiosk(args: argparse.Namespace) -> int:
+    from kiosk.app import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="usher", description="Usher: event check-in, box office and kiosk sync.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -186,6 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--fresh", action="store_true", help="start from an empty demo database")
+
+    kiosk = add("kiosk", cmd_kiosk, "Open the door kiosk (PySide6): pairing, then check-in by camera, scanner or code.")
+    from kiosk.app import add_arguments  # light: argparse and paths only; Qt loads when the kiosk runs
+
+    add_arguments(kiosk)
     return parser
 
 

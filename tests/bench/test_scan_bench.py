@@ -20,3 +20,28 @@ def test_scan_benchmark_runs_on_a_few_frames_and_finds_no_misreads() -> None:
     assert result.returncode == 0, result.stderr
     assert "| zxing-multipass |" in result.stdout
     assert "ratio" in result.stdout
+
+
+def test_scan_benchmark_times_frame_to_verdict_on_a_small_replica() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "scan.py"),
+            "--per-category",
+            "1",
+            "--decoders",
+            "zxing",
+            "--verdict",
+            "--tickets",
+            "2000",
+            "--verdict-frames",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "| frame to verdict (decode + check + write) |" in result.stdout
+    assert "0 wrong reads" in result.stdout
