@@ -353,13 +353,12 @@ def main() -> int:
         for index in range(args.rounds):
             floor_occ = events[1 + 2 * index][0]
             sale_occ, sale_tt = events[2 + 2 * index]
-            floors.append(
-                asyncio.run(
-                    run_round(
-                        "floor", base, args.clients, args.requests, lambda o=floor_occ: (f"/bench/floor/{o}", None, 1)
-                    )
-                )
-            )
+            floor_path = f"/bench/floor/{floor_occ}"
+
+            def floor_request(path: str = floor_path) -> tuple[str, dict[str, object] | None, int]:
+                return path, None, 1
+
+            floors.append(asyncio.run(run_round("floor", base, args.clients, args.requests, floor_request)))
 
             def sale(o: uuid.UUID = sale_occ, t: uuid.UUID = sale_tt) -> tuple[str, dict[str, object], int]:
                 quantity = rng.randint(1, 4)

@@ -151,6 +151,7 @@ def verdict_stage(decoder: Decoder, *, tickets: int, frames_per_category: int, s
     from shared import wire
     from shared.checkin import Gate
     from shared.codes import classify_scan
+    from shared.passages import Direction
 
     door = make_door()
     with tempfile.TemporaryDirectory(dir=Path(__file__).parent) as folder:
@@ -190,7 +191,7 @@ def verdict_stage(decoder: Decoder, *, tickets: int, frames_per_category: int, s
                 continue
             classify_scan(token)
             verdict = checker.decide(
-                Scan(ScanSource.CAMERA, uuid.uuid4().hex, now, text=token), gate=gate, direction=wire.Direction.ENTRY
+                Scan(ScanSource.CAMERA, uuid.uuid4().hex, now, text=token), gate=gate, direction=Direction.ENTRY
             )
             ended = time.perf_counter()
             admitted += verdict.outcome.ok

@@ -40,6 +40,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from fastapi import FastAPI  # noqa: E402
+
 from server.app import create_app  # noqa: E402
 from server.bookings.models import Attendee, Ticket  # noqa: E402
 from server.config import Environment, Settings  # noqa: E402
@@ -49,7 +51,7 @@ from shared import wire  # noqa: E402
 from shared.checkin import CheckInStatus  # noqa: E402
 from shared.codes import new_confirmation_code  # noqa: E402
 from shared.passages import Direction  # noqa: E402
-from tests.support.factories import make_sellable_event  # noqa: E402
+from tests.support.factories import SellableEvent, make_sellable_event  # noqa: E402
 from tests.support.live_server import running_server  # noqa: E402
 from tests.support.orgs import SeededOrg  # noqa: E402
 
@@ -108,7 +110,7 @@ class FixedClock:
         return NOW
 
 
-def seed(app, tickets: int) -> tuple[SeededOrg, object]:  # type: ignore[no-untyped-def]
+def seed(app: FastAPI, tickets: int) -> tuple[SeededOrg, SellableEvent]:
     factory = app.state.session_factory
     with factory() as session:
         made = tenancy_service.bootstrap_organization(session=session, org_name="Bench", account_name="Org", now=NOW)
@@ -170,7 +172,7 @@ def seed(app, tickets: int) -> tuple[SeededOrg, object]:  # type: ignore[no-unty
     return org, event
 
 
-def pair(http: httpx.Client, org: SeededOrg, event, role: str = "door_scanner") -> str:  # type: ignore[no-untyped-def]
+def pair(http: httpx.Client, org: SeededOrg, event: SellableEvent, role: str = "door_scanner") -> str:
     created = http.post(
         "/api/v1/devices",
         json={"name": f"Bench {role}", "role": role, "event_ids": [str(event.definition_id)]},
@@ -194,14 +196,16 @@ def new_replica(path: Path) -> sqlite3.Connection:
     return replica
 
 
-def initial_sync(http: httpx.Client, token: str, replica: sqlite3.Connection) -> tuple[float, int, int, list]:
+def initial_sync(
+    http: httpx.Client, token: str, replica: sqlite3.Connection
+) -> tuple[float, int, int, list[wire.PullPage]]:
     headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"}
     pages = []
     wire_bytes = 0
     started = time.perf_counter()
     cursor = None
     while True:
-        params = {"cursor": cursor} if cursor else {}
+        params: dict[str, str] = {"cursor": cursor} if cursor else {}
         with http.stream("GET", wire.Path.PULL, params=params, headers=headers) as response:
             body = response.read()
             wire_bytes += response.num_bytes_downloaded
