@@ -12,6 +12,8 @@ from server.payments.router import router as payments_router
 from server.signing.router import router as signing_router
 from server.tenancy.router import router as tenancy_router
 from server.villas.router import router as spaces_router
+from server.waitlist.router import public_router as waitlist_public_router
+from server.waitlist.router import router as waitlist_router
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(tenancy_router)
@@ -22,3 +24,5 @@ api_router.include_router(bookings_router)
 api_router.include_router(storefront_router)
 api_router.include_router(payments_router)
 api_router.include_router(signing_router)
+api_router.include_router(waitlist_router)
+api_router.include_router(waitlist_public_router)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from server.config import Settings
 from server.jobs import tasks
 from server.notifications.delivery import deliver_pending
+from server.waitlist import offers as waitlist_offers
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,9 @@ def run_once(
 ) -> RunReport:
     released = tasks.sweep_expired_holds(session_factory=session_factory, now=now)
     changed = tasks.advance_occurrences(session_factory=session_factory, now=now)
+    # After the two above: holds they released and occurrences they closed settle the waitlists in place; this
+    # catches the rest (lapsed offers, occurrences that started).
+    waitlist_offers.sweep(session_factory=session_factory, now=now)
     sent = 0
     if deliver_mail:
         sent = len(
