@@ -8,6 +8,8 @@ from server.bookings.router import public_router as storefront_router
 from server.bookings.router import router as bookings_router
 from server.events.public_router import router as events_public_router
 from server.events.router import router as events_router
+from server.packages.router import public_router as packages_public_router
+from server.packages.router import router as packages_router
 from server.payments.router import router as payments_router
 from server.signing.router import router as signing_router
 from server.tenancy.router import router as tenancy_router
@@ -26,3 +28,5 @@ api_router.include_router(payments_router)
 api_router.include_router(signing_router)
 api_router.include_router(waitlist_router)
 api_router.include_router(waitlist_public_router)
+api_router.include_router(packages_router)
+api_router.include_router(packages_public_router)
