@@ -157,6 +157,7 @@ def _race_reservation_against_cancel(engine, clock) -> None:
         ):
             assert time.monotonic() < deadline, "the cancel never waited for the buyer's lock"
             time.sleep(0.01)
+            monitor.rollback()  # pg_stat_activity is a snapshot per transaction: look again in a new one
     buyer.commit()
     buyer.close()
     canceller.join(timeout=30)

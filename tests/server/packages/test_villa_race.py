@@ -108,18 +108,12 @@ def test_the_night_key_refuses_a_racer_that_passed_the_availability_check(postgr
 
     racer = threading.Thread(target=guest_b)
     racer.start()
-    deadline = time.monotonic() + 20
-    with app.state.engine.connect() as monitor:
-        while not monitor.scalar(
-            sa.text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-        ):
-            assert time.monotonic() < deadline, "guest B never waited on the night key"
-            time.sleep(0.01)
-    holder.commit()
-    holder.close()
-    racer.join(timeout=30)
+    try:
+        _wait_for_a_lock_wait(app.state.engine)
+        holder.commit()
+    finally:
+        holder.close()  # commits nothing more; a failure above must not leave B waiting forever
+        racer.join(timeout=30)
 
     [refused] = outcome
     assert isinstance(refused, Conflict)
@@ -128,3 +122,16 @@ def test_the_night_key_refuses_a_racer_that_passed_the_availability_check(postgr
     assert after == {**before, "bookings": before["bookings"] + 1, "nights": before["nights"] + 3}
     assert counters(db, world.cooking) == (0, 0, 0)
     app.state.engine.dispose()
+
+
+def _wait_for_a_lock_wait(engine: sa.Engine) -> None:
+    deadline = time.monotonic() + 20
+    with engine.connect() as monitor:
+        while not monitor.scalar(
+            sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        ):
+            assert time.monotonic() < deadline, "guest B never waited on the night key"
+            time.sleep(0.01)
+            monitor.rollback()  # pg_stat_activity is a snapshot per transaction: look again in a new one
