@@ -371,6 +371,8 @@ class Party:
 class Booked:
     booking: Booking
     access_secret: str
+    # Read before the commit, so the answer needs no second transaction.
+    tickets: list[Ticket]
 
 
 def _lock_package(session: Session, org_id: uuid.UUID, package_id: uuid.UUID) -> EventPackage:
@@ -407,7 +409,7 @@ def book(
     villas = DatabaseVillaAvailability(session)
     package = _lock_package(session, org_id, package_id)
     the_plan = plan(session, package=package, selection=selection, now=now, villas=villas)
-    attendees = {id(c): _party_for(party, c.quantity, "attendees") for c in the_plan.events}
+    attendees = {c.item.id: _party_for(party, c.quantity, "attendees") for c in the_plan.events}
     _release_lapsed(session, the_plan, villas, now)
     verdict = availability(session, the_plan, villas)
     if not verdict.available:
@@ -459,7 +461,7 @@ def book(
                     request=booking_path.ReserveRequest(
                         occurrence_id=component.occurrence_id,
                         ticket_type_id=component.ticket_type_id,
-                        attendees=attendees[id(component)],
+                        attendees=attendees[component.item.id],
                         channel=channel,
                         email=party.email,
                     ),
@@ -484,8 +486,10 @@ def book(
         session.rollback()  # all or nothing: the booking, its nights and every order go
         raise
     booking.quote = the_plan.document()
+    session.flush()
+    tickets = tickets_of(session, booking.id)
     session.commit()
-    return Booked(booking, secret)
+    return Booked(booking, secret, tickets)
 
 
 def get_booking(session: Session, *, org_id: uuid.UUID, booking_id: uuid.UUID) -> Booking:

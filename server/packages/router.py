@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response, status
 
-from server.bookings.models import SalesChannel
+from server.bookings.models import SalesChannel, Ticket
 from server.bookings.reservation import AttendeeDetails
 from server.deps import (
     CanCreateEvents,
@@ -88,7 +88,9 @@ def _party(body: PackageBookingCreate) -> booking.Party:
     )
 
 
-def _booking_read(session: DbSession, found: Booking, secret: str | None = None) -> PackageBookingRead:
+def _booking_read(
+    session: DbSession, found: Booking, secret: str | None = None, tickets: list[Ticket] | None = None
+) -> PackageBookingRead:
     return PackageBookingRead(
         id=found.id,
         package_id=found.package_id,
@@ -112,7 +114,7 @@ def _booking_read(session: DbSession, found: Booking, secret: str | None = None)
                 confirmation_code=t.confirmation_code,
                 qr_code_data=t.qr_code_data,
             )
-            for t in booking.tickets_of(session, found.id)
+            for t in (tickets if tickets is not None else booking.tickets_of(session, found.id))
         ],
         access_secret=secret,
     )
@@ -295,7 +297,7 @@ def book_package(
         now=clock(),
         hold=settings.hold_timedelta,
     )
-    return _booking_read(session, booked.booking, booked.access_secret)
+    return _booking_read(session, booked.booking, booked.access_secret, booked.tickets)
 
 
 @public_router.get("/package-bookings/{booking_id}", response_model=PackageBookingRead)
