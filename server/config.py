@@ -54,7 +54,6 @@ class Settings(BaseSettings):
     hold_minutes: int = Field(default=15, ge=1)
     # PostgreSQL: reserve with one statement (seats + rows) instead of one per step; see server/bookings/fastpath.py.
     booking_single_statement: bool = True
-    waitlist_window_hours: int = Field(default=24, ge=1)
     occurrence_horizon_days: int = Field(default=90, ge=1)
     # Background jobs (hold sweeper, mail delivery, occurrence generation) run inside the server process.
     run_jobs: bool = True

@@ -10,7 +10,8 @@ Where each rule lives:
 * ``qrtoken``: signed ticket tokens (the QR payload), keys and keyrings.
 * ``codes``: confirmation codes, and telling a scanned token from a code.
 * ``lifecycle``: status transitions and the status the clock says things should be in; what may be bought.
-* ``capacity``: seats left. ``waitlist``: who is offered seats that open up.
+* ``capacity``: seats left. ``waitlist``: who is offered seats that open up, and who should book instead.
+* ``packages``: what a package may hold, what a guest may choose, and whether all its components are available.
 * ``refunds``, ``pricing``, ``money``: refund policy, quotes and fees, package prices, rounding and allocation.
 * ``recurrence``: RRULE and multi-day expansion into occurrences.
 * ``clock``, ``settings``, ``enums``: time at the edge, reading settings documents, the domain's enumerations.

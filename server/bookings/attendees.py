@@ -1,7 +1,8 @@
 """Attendees: listing, linking to a registered user, and erasure on request (GDPR).
 
 Erasure blanks every personal field of the attendee row and of the copies this domain made: the buyer's address on
-orders bought with the same address, and the recipient of mails not yet sent (those are canceled). Tickets, orders,
+orders bought with the same address, the recipient of mails not yet sent (those are canceled), and the address a
+waitlist entry is keyed by (the entry leaves the line). Tickets, orders,
 refunds and payment events stay, for accounting. ``attendees.erased_at`` records the erasure; a kiosk replica learns
 from it (issue 5's sync) that it must drop what it holds about the person.
 """
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from server.bookings.models import Attendee, Order, Ticket
 from server.errors import NotFound
 from server.notifications.models import OutboxMessage, OutboxStatus
+from server.waitlist import service as waitlist_service
 
 ERASED_NAME = "Erased"
 
@@ -64,6 +66,8 @@ def erase_attendee(*, session: Session, org_id: uuid.UUID, attendee_id: uuid.UUI
             .values(recipient=erased_email(attendee.id), updated_at=now)
             .execution_options(synchronize_session=False)
         )
+    # Waitlist entries: out of the line, and no longer keyed by the address.
+    waitlist_service.forget_person(session, org_id=org_id, attendee_id=attendee.id, address=address, now=now)
     attendee.email = erased_email(attendee.id)
     attendee.given_name = ERASED_NAME
     attendee.family_name = None

@@ -24,6 +24,7 @@ from server.events.models import EventDefinition, EventOccurrence
 from server.notifications import service as notifications
 from server.notifications.models import MessageKind
 from server.payments.models import RefundRequest, RefundStatus
+from server.waitlist import offers as waitlist_offers
 from shared.enums import TicketStatus
 from shared.refunds import CancellationInitiator, guest_may_cancel, parse_refund_policy, refund_amount
 
@@ -228,6 +229,8 @@ def cancel_tickets_of_occurrence(
         reason="occurrence_canceled",
         now=now,
     )
+    # Nobody waits for a canceled occurrence any more (seats held for offers go back with the rest).
+    waitlist_offers.seats_opened(session=session, now=now, occurrences=[occurrence.id])
     return canceled
 
 

@@ -8,14 +8,21 @@ SQL: ``capacity IS NULL OR seats_sold + seats_blocked + n <= capacity``. That st
   seat. The lock is held until COMMIT, so the booking path takes it as late and keeps it as briefly as it can.
 * SQLite: every transaction begins with BEGIN IMMEDIATE (``server.db.engine``), one writer at a time.
 
-Locks are always taken in the same order to rule out deadlocks: orders, then tickets, then the occurrence, then
-ticket types.
+Locks are always taken in the same order to rule out deadlocks: orders, then tickets, then the occurrence, then its
+waitlist entries, then ticket types, then package bookings and their villa nights.
+
+Seats held for a notified waitlist entry are *blocked*: out of capacity (``seats_blocked``, and the held ticket
+type's ``quantity_blocked``) without being tickets. Buying through the entry's link moves them from blocked to sold.
+
+Every path that gives seats back ends in ``end_tickets``, which hands them to the waitlist first, in the same
+transaction (``server.waitlist.offers.seats_opened``): a buyer waiting on the occurrence's row lock finds them taken.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from server.bookings.models import Order, OrderStatus, Ticket
 from server.events.models import EventDefinition, EventOccurrence, TicketType
+from server.packages import holds as package_holds
 from shared.enums import OccurrenceStatus, TicketStatus, TicketTypeStatus
 
 # Race guards, not the sales rules (those are checked before, in ``shared``): an occurrence canceled or a ticket type
@@ -75,7 +83,7 @@ def take_ticket_type_quantity(
         .where(
             TicketType.id == ticket_type_id,
             TicketType.status != TicketTypeStatus.DISABLED,
-            sa.or_(available.is_(None), TicketType.quantity_sold + quantity <= available),
+            sa.or_(available.is_(None), TicketType.quantity_sold + TicketType.quantity_blocked + quantity <= available),
         )
         .values(
             quantity_sold=TicketType.quantity_sold + quantity,
@@ -128,6 +136,114 @@ def release_ticket_type_quantity(
             updated_at=now,
         )
     )
+
+
+def block_occurrence_seats(
+    connection: Session | Connection, *, occurrence_id: uuid.UUID, quantity: int, now: datetime
+) -> bool:
+    """Takes ``quantity`` seats out of sale without tickets (a waitlist offer), by the same capacity rule."""
+    capacity = occurrence_capacity()
+    statement = (
+        sa.update(EventOccurrence)
+        .where(
+            EventOccurrence.id == occurrence_id,
+            EventOccurrence.status.not_in(CLOSED_OCCURRENCE_STATUSES),
+            sa.or_(
+                capacity.is_(None),
+                EventOccurrence.seats_sold + EventOccurrence.seats_blocked + quantity <= capacity,
+            ),
+        )
+        .values(seats_blocked=EventOccurrence.seats_blocked + quantity, updated_at=now)
+        .returning(EventOccurrence.id)
+    )
+    return connection.execute(statement).first() is not None
+
+
+def block_ticket_type_quantity(
+    connection: Session | Connection, *, ticket_type_id: uuid.UUID, quantity: int, now: datetime
+) -> bool:
+    available = TicketType.quantity_available
+    statement = (
+        sa.update(TicketType)
+        .where(
+            TicketType.id == ticket_type_id,
+            TicketType.status != TicketTypeStatus.DISABLED,
+            sa.or_(available.is_(None), TicketType.quantity_sold + TicketType.quantity_blocked + quantity <= available),
+        )
+        .values(quantity_blocked=TicketType.quantity_blocked + quantity, updated_at=now)
+        .returning(TicketType.id)
+    )
+    return connection.execute(statement).first() is not None
+
+
+def unblock_occurrence_seats(
+    connection: Session | Connection, *, occurrence_id: uuid.UUID, quantity: int, now: datetime
+) -> None:
+    connection.execute(
+        sa.update(EventOccurrence)
+        .where(EventOccurrence.id == occurrence_id)
+        .values(seats_blocked=EventOccurrence.seats_blocked - quantity, updated_at=now)
+    )
+
+
+def unblock_ticket_type_quantity(
+    connection: Session | Connection, *, ticket_type_id: uuid.UUID, quantity: int, now: datetime
+) -> None:
+    connection.execute(
+        sa.update(TicketType)
+        .where(TicketType.id == ticket_type_id)
+        .values(quantity_blocked=TicketType.quantity_blocked - quantity, updated_at=now)
+    )
+
+
+def sell_blocked_occurrence_seats(
+    connection: Session | Connection, *, occurrence_id: uuid.UUID, quantity: int, now: datetime
+) -> bool:
+    """Blocked seats become sold ones (a waitlist entry buying what was held for it): capacity is not asked again,
+    the seats were already out of it. Refused if fewer are blocked, or the occurrence closed meanwhile."""
+    statement = (
+        sa.update(EventOccurrence)
+        .where(
+            EventOccurrence.id == occurrence_id,
+            EventOccurrence.status.not_in(CLOSED_OCCURRENCE_STATUSES),
+            EventOccurrence.seats_blocked >= quantity,
+        )
+        .values(
+            seats_blocked=EventOccurrence.seats_blocked - quantity,
+            seats_sold=EventOccurrence.seats_sold + quantity,
+            updated_at=now,
+        )
+        .returning(EventOccurrence.id)
+    )
+    return connection.execute(statement).first() is not None
+
+
+def sell_blocked_ticket_type_quantity(
+    connection: Session | Connection, *, ticket_type_id: uuid.UUID, quantity: int, now: datetime
+) -> bool:
+    available = TicketType.quantity_available
+    statement = (
+        sa.update(TicketType)
+        .where(
+            TicketType.id == ticket_type_id,
+            TicketType.status != TicketTypeStatus.DISABLED,
+            TicketType.quantity_blocked >= quantity,
+        )
+        .values(
+            quantity_blocked=TicketType.quantity_blocked - quantity,
+            quantity_sold=TicketType.quantity_sold + quantity,
+            status=sa.case(
+                (
+                    sa.and_(available.is_not(None), TicketType.quantity_sold + quantity >= available),
+                    TicketTypeStatus.SOLD_OUT,
+                ),
+                else_=TicketType.status,
+            ),
+            updated_at=now,
+        )
+        .returning(TicketType.id)
+    )
+    return connection.execute(statement).first() is not None
 
 
 @dataclass(frozen=True)
@@ -186,6 +302,11 @@ def end_tickets(
         release_ticket_type_quantity(
             session, ticket_type_id=ticket_type_id, quantity=by_ticket_type[ticket_type_id], now=now
         )
+    if rows:
+        # The waitlist's turn comes first, in this transaction. Imported here: the waitlist books through this module.
+        from server.waitlist import offers as waitlist_offers
+
+        waitlist_offers.seats_opened(session=session, now=now, occurrences=by_occurrence, ticket_types=by_ticket_type)
     return ReleasedSeats(tuple(row.id for row in rows), dict(by_occurrence), dict(by_ticket_type))
 
 
@@ -226,19 +347,64 @@ def release_expired_holds(
     candidates = list(session.scalars(claimable))
     if not candidates:
         return ReleasedSeats((), {}, {})
-    expired_ids = session.scalars(
+    expired = session.execute(
         sa.update(Order)
         .where(Order.id.in_(candidates), Order.status == OrderStatus.PENDING)
         .values(status=OrderStatus.EXPIRED, expired_at=now, updated_at=now)
-        .returning(Order.id)
+        .returning(Order.id, Order.booking_id)
         .execution_options(synchronize_session=False)
     ).all()
+    return _end_expired_orders(session, expired, now)
+
+
+def _end_expired_orders(
+    session: Session, expired: Sequence[sa.Row[uuid.UUID, uuid.UUID | None]], now: datetime
+) -> ReleasedSeats:
+    """The tickets of orders just claimed as expired. A package holds its parts together: the other pending orders
+    of the same package booking expire with them, and the booking lets its villa nights go."""
+    expired_ids = [row.id for row in expired]
+    booking_ids = sorted({row.booking_id for row in expired if row.booking_id is not None})
+    if booking_ids:
+        siblings = sa.select(Order.id).where(Order.booking_id.in_(booking_ids), Order.status == OrderStatus.PENDING)
+        if session.get_bind().dialect.name == "postgresql":
+            # A sibling another transaction holds is being released (or paid) there: waiting for it could deadlock
+            # with a releaser that started from that sibling.
+            siblings = siblings.with_for_update(skip_locked=True)
+        sibling_ids = list(session.scalars(siblings))
+        if sibling_ids:
+            expired_ids += session.scalars(
+                sa.update(Order)
+                .where(Order.id.in_(sibling_ids), Order.status == OrderStatus.PENDING)
+                .values(status=OrderStatus.EXPIRED, expired_at=now, updated_at=now)
+                .returning(Order.id)
+                .execution_options(synchronize_session=False)
+            ).all()
     if not expired_ids:
         return ReleasedSeats((), {}, {})
-    return end_tickets(
+    released = end_tickets(
         session,
         ticket_filter=Ticket.order_id.in_(expired_ids),
         new_status=TicketStatus.CANCELED,
         reason=HOLD_EXPIRED_REASON,
         now=now,
     )
+    package_holds.expire_bookings(session, booking_ids=booking_ids, now=now)
+    return released
+
+
+def release_expired_package_holds(session: Session, *, booking_ids: Sequence[uuid.UUID], now: datetime) -> None:
+    """Expires those of these package bookings whose hold ran out, with all their orders, seats and nights (for a
+    package booking that needs villa nights one of them holds)."""
+    due = package_holds.expired_pending(session, booking_ids=booking_ids, now=now) if booking_ids else []
+    if not due:
+        return
+    expired = session.execute(
+        sa.update(Order)
+        .where(Order.booking_id.in_(due), Order.status == OrderStatus.PENDING)
+        .values(status=OrderStatus.EXPIRED, expired_at=now, updated_at=now)
+        .returning(Order.id, Order.booking_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    _end_expired_orders(session, expired, now)
+    # Bookings without a pending order left (their orders were released already) expire here.
+    package_holds.expire_bookings(session, booking_ids=due, now=now)

@@ -24,6 +24,7 @@ from server.notifications import service as notifications
 from server.notifications.models import MessageKind
 from server.payments.models import RefundRequest, RefundStatus
 from server.signing import service as signing
+from server.waitlist import offers as waitlist_offers
 from shared.codes import new_confirmation_code
 from shared.enums import TicketStatus
 from shared.qrtoken import claims_for_ticket, sign_ticket
@@ -193,6 +194,8 @@ def apply_payment(
         _mark_paid(order, payment, now)
         issue_tickets(session, order=order, ticket_ids=ticket_ids, secret_key=secret_key, now=now)
         _confirmation_mail(session, order, now)
+        # Bought through a waitlist link: the entry is converted.
+        waitlist_offers.converted(session, order_id=order.id, now=now)
         return PaymentOutcome(PaymentResult.CONFIRMED, order.id)
     if order.status is OrderStatus.EXPIRED:
         revived = _retake_seats(session, order, now)

@@ -7,8 +7,8 @@ the end of one statement plus the commit.
 
 Order of work: data-modifying CTEs run when the final SELECT first reads them, and its select list reads them left
 to right: ``ord``, ``att``, ``tix`` (and ``idem``), then ``occ`` (seats, the capacity rule as in
-``server.bookings.capacity``), then ``tt`` (ticket-type stock, which also waits for ``occ`` through its EXISTS).
-When either counter refuses, the caller rolls the whole transaction back, inserts included.
+``server.bookings.capacity``), then ``tt`` (ticket-type stock, less what is held for the waitlist; it also waits for
+``occ`` through its EXISTS). When either counter refuses, the caller rolls the whole transaction back, inserts included.
 
 Why inserting first does not pile shared locks onto the hot row (which would happen with the same order in separate
 statements: every ticket INSERT's foreign-key check takes FOR KEY SHARE on the occurrence row): foreign keys are
@@ -78,7 +78,7 @@ WITH ord AS (
      WHERE t.id = :ticket_type_id
        AND EXISTS (SELECT 1 FROM occ)
        AND t.status <> 'disabled'
-       AND (t.quantity_available IS NULL OR t.quantity_sold + :n <= t.quantity_available)
+       AND (t.quantity_available IS NULL OR t.quantity_sold + t.quantity_blocked + :n <= t.quantity_available)
  RETURNING t.id
 )
 SELECT (SELECT count(*) FROM ord) AS orders, (SELECT count(*) FROM att) AS attendees,

@@ -158,3 +158,24 @@ def complimentary(original: Quote) -> Quote:
         total_cents=0,
         per_ticket_cents=(0,) * len(original.per_ticket_cents),
     )
+
+
+def package_share(original: Quote, total_cents: int) -> Quote:
+    """The same tickets sold as part of a package, for ``total_cents`` (their share of the package price,
+    ``shared.pricing.package_price``): the list price shown, no fee of their own (the package price is all-in), the
+    difference as a discount (negative when a fixed package price is above the parts), spread over the tickets."""
+    return Quote(
+        currency=original.currency,
+        lines=original.lines,
+        subtotal_cents=original.subtotal_cents,
+        fees_cents=0,
+        discount_cents=original.subtotal_cents - total_cents,
+        total_cents=total_cents,
+        per_ticket_cents=allocate_proportionally(total_cents, [line.unit_price_cents for line in _units(original)]),
+        fee_label=None,
+    )
+
+
+def _units(original: Quote) -> list[QuoteLine]:
+    """One entry per ticket (the weights of the split): each line repeated ``quantity`` times."""
+    return [line for line in original.lines for _ in range(line.quantity)]

@@ -11,8 +11,12 @@ On PostgreSQL steps 2 and 3 are one statement (``server.bookings.fastpath``): th
 round trip and the commit instead of four. Both paths are tested under concurrency.
 
 When the seats do not fit, the expired holds of that occurrence are released (claimed by an UPDATE ... RETURNING, so
-two racers never release the same hold twice) and the reservation is tried once more: correctness never waits for
-the sweeper.
+two racers never release the same hold twice), waitlist offers whose window passed are settled (their seats go to
+the next in line first, ``server.waitlist.offers``), and the reservation is tried once more if that freed anything:
+correctness never waits for the sweeper.
+
+A waitlist entry buying through its link reserves with ``held=True``: its seats were blocked for it, and move from
+blocked to sold instead of being taken from what is on sale.
 """
 
 from __future__ import annotations
@@ -31,11 +35,12 @@ from sqlalchemy.orm import Session
 
 from server.bookings import capacity, fastpath
 from server.bookings.models import Attendee, IdempotencyKey, Order, OrderStatus, Ticket
-from server.bookings.policy import Quote, SaleContext, complimentary, purchase_refusal, quote
+from server.bookings.policy import Quote, SaleContext, complimentary, package_share, purchase_refusal, quote
 from server.db.engine import is_postgresql
 from server.errors import Conflict, InvalidInput, NotFound
 from server.events.models import EventDefinition, EventOccurrence, TicketType
 from server.tenancy.models import Organization
+from server.waitlist import offers as waitlist_offers
 from shared.enums import SalesChannel, TicketStatus
 
 
@@ -296,16 +301,15 @@ def load_sale_context(
     return context, row.org_id, row.account_id, f"{row.name}: {row.ticket_type_name}"
 
 
-def attempt_generic(session: Session, plan: ReservationPlan) -> Attempt:
-    """Take the seats, then write the rows, one statement each: any database."""
+def attempt_generic(session: Session, plan: ReservationPlan, *, held: bool = False) -> Attempt:
+    """Take the seats, then write the rows, one statement each: any database. ``held``: the seats were blocked for
+    this buyer (a waitlist offer) and become sold."""
     request = plan.request
-    if not capacity.take_occurrence_seats(
-        session, occurrence_id=request.occurrence_id, quantity=plan.quantity, now=plan.now
-    ):
+    take_seats = capacity.sell_blocked_occurrence_seats if held else capacity.take_occurrence_seats
+    take_quantity = capacity.sell_blocked_ticket_type_quantity if held else capacity.take_ticket_type_quantity
+    if not take_seats(session, occurrence_id=request.occurrence_id, quantity=plan.quantity, now=plan.now):
         return Attempt(False, "occurrence")
-    if not capacity.take_ticket_type_quantity(
-        session, ticket_type_id=request.ticket_type_id, quantity=plan.quantity, now=plan.now
-    ):
+    if not take_quantity(session, ticket_type_id=request.ticket_type_id, quantity=plan.quantity, now=plan.now):
         return Attempt(False, "ticket_type")
     session.execute(sa.insert(Order), [plan.order_row()])
     session.execute(sa.insert(Attendee), plan.attendee_rows())
@@ -352,8 +356,10 @@ def plan_reservation(
     hold: timedelta | None,
     booking_id: uuid.UUID | None = None,
     idempotency_key: str | None = None,
+    price_cents: int | None = None,
 ) -> ReservationPlan:
-    """Checks the sale against the rules and prices it; raises the refusal as a domain error."""
+    """Checks the sale against the rules and prices it; raises the refusal as a domain error. ``price_cents``
+    replaces the quote's total (a package's share for this order; the list price stays on the quote)."""
     if request.quantity < 1:
         raise InvalidInput("no_attendees", "Name at least one attendee.", field="attendees")
     if request.channel is SalesChannel.ONLINE:
@@ -373,6 +379,8 @@ def plan_reservation(
     the_quote = quote(context, quantity=request.quantity, description=description)
     if request.complimentary:
         the_quote = complimentary(the_quote)
+    if price_cents is not None:
+        the_quote = package_share(the_quote, price_cents)
     return ReservationPlan(
         org_id=org_id,
         account_id=account_id,
@@ -443,11 +451,9 @@ def reserve(
         attempt = _attempt(session, plan, fast_path=use_fast_path)
         if not attempt.ok:
             session.rollback()
-            released = capacity.release_expired_holds(
-                session, now=now, occurrence_id=request.occurrence_id, ticket_type_id=request.ticket_type_id
-            )
+            freed = free_what_lapsed(session, request=request, now=now)
             session.commit()
-            if released.count == 0:
+            if not freed:
                 raise _refused(attempt)
             attempt = _attempt(session, plan, fast_path=use_fast_path)
             if not attempt.ok:
@@ -467,6 +473,18 @@ def reserve(
     return plan.result()
 
 
+def free_what_lapsed(session: Session, *, request: ReserveRequest, now: datetime) -> bool:
+    """What stands in the way of a refused sale and has lapsed goes: expired holds, and waitlist offers whose window
+    passed (their seats to the next in line first). Whether anything was freed the sale might now get."""
+    released = capacity.release_expired_holds(
+        session, now=now, occurrence_id=request.occurrence_id, ticket_type_id=request.ticket_type_id
+    )
+    lapsed = waitlist_offers.expire_lapsed(
+        session, now=now, occurrence_id=request.occurrence_id, ticket_type_id=request.ticket_type_id
+    )
+    return released.count > 0 or lapsed
+
+
 def reserve_in_transaction(
     *,
     session: Session,
@@ -475,20 +493,25 @@ def reserve_in_transaction(
     now: datetime,
     hold: timedelta | None,
     booking_id: uuid.UUID | None = None,
+    price_cents: int | None = None,
 ) -> Reservation:
     """The same reservation inside the caller's transaction, which it does not commit (a package booking several
-    events at once, all or nothing). On refusal it raises and leaves the caller's transaction as it was."""
+    events at once, all or nothing; ``price_cents`` is then this order's share of the package price). On refusal it
+    raises and leaves the caller's transaction as it was, but for the lapsed holds it released."""
     plan = plan_reservation(
-        session=session, org=OrgRef(id=org_id), request=request, now=now, hold=hold, booking_id=booking_id
+        session=session,
+        org=OrgRef(id=org_id),
+        request=request,
+        now=now,
+        hold=hold,
+        booking_id=booking_id,
+        price_cents=price_cents,
     )
     savepoint = session.begin_nested()
     attempt = attempt_generic(session, plan)
     if not attempt.ok:
         savepoint.rollback()
-        released = capacity.release_expired_holds(
-            session, now=now, occurrence_id=request.occurrence_id, ticket_type_id=request.ticket_type_id
-        )
-        if released.count == 0:
+        if not free_what_lapsed(session, request=request, now=now):
             raise _refused(attempt)
         savepoint = session.begin_nested()
         attempt = attempt_generic(session, plan)

@@ -25,6 +25,7 @@ from server.bookings import capacity
 from server.devices.models import AllotmentStatus, Device, SeatAllotment
 from server.errors import Conflict, NotFound
 from server.events.models import EventDefinition, EventOccurrence, TicketType
+from server.waitlist import offers as waitlist_offers
 from shared.checkin import OccurrenceSnapshot, parse_check_in_settings
 from shared.enums import OccurrenceStatus
 
@@ -172,6 +173,13 @@ def end_allotment(session: Session, *, allotment_id: uuid.UUID, status: Allotmen
         )
         if row.ticket_type_id is not None:
             capacity.release_ticket_type_quantity(session, ticket_type_id=row.ticket_type_id, quantity=unused, now=now)
+        # Seats a box office gives back go to the waitlist first, in this same transaction, like any freed seat.
+        waitlist_offers.seats_opened(
+            session=session,
+            now=now,
+            occurrences=[row.event_occurrence_id],
+            ticket_types=[row.ticket_type_id] if row.ticket_type_id is not None else [],
+        )
     return int(unused)
 
 

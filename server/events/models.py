@@ -125,6 +125,7 @@ class TicketType(ChangeTracked, Timestamped, Base):
         sa.CheckConstraint("price_cents >= 0", name=named("ticket_type_price_check")),
         sa.CheckConstraint("quantity_sold <= quantity_available", name=named("ticket_type_quantity_check")),
         sa.CheckConstraint("quantity_sold >= 0", name="quantity_sold_non_negative"),
+        sa.CheckConstraint("quantity_blocked >= 0", name="quantity_blocked_non_negative"),
         sa.CheckConstraint(
             "quantity_available IS NULL OR quantity_available >= 0", name="quantity_available_non_negative"
         ),
@@ -150,6 +151,9 @@ class TicketType(ChangeTracked, Timestamped, Base):
     currency: Mapped[str] = mapped_column(sa.CHAR(3), nullable=False, default="USD")
     quantity_available: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
     quantity_sold: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    # Quantity out of stock that is not (yet) tickets: held for notified waitlist entries (``server.waitlist``).
+    # The sales rule is ``quantity_sold + quantity_blocked + n <= quantity_available``, like the occurrence's seats.
+    quantity_blocked: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     min_quantity: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)

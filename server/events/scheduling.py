@@ -17,6 +17,7 @@ from server.events.models import EventDefinition, EventOccurrence
 from server.events.schemas import GenerationResult, OccurrenceCreate, OccurrenceRead, OccurrenceUpdate, SkippedSlot
 from server.events.service import get_definition, settings_error, transition_refused
 from server.events.settings import occurrence_rules, validate_occurrence_settings
+from server.waitlist import offers as waitlist_offers
 from shared import capacity, lifecycle, recurrence
 from shared.enums import DefinitionStatus, EventType, OccurrenceStatus
 
@@ -297,11 +298,22 @@ def update_occurrence(
                 ignore_ids={occurrence.id},
             )
             occurrence.updated_at = now
+            _offer_new_capacity(session, occurrence, changes, now)
             session.commit()
         return occurrence
     occurrence.updated_at = now
+    _offer_new_capacity(session, occurrence, changes, now)
     session.commit()
     return occurrence
+
+
+def _offer_new_capacity(
+    session: Session, occurrence: EventOccurrence, changes: dict[str, object], now: datetime
+) -> None:
+    """A capacity raised (or the override removed) opens seats: the waitlist's first, in this transaction."""
+    if "capacity_override" in changes:
+        session.flush()
+        waitlist_offers.seats_opened(session=session, now=now, occurrences=[occurrence.id])
 
 
 def transition_occurrence(

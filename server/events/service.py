@@ -19,6 +19,7 @@ from server.events.settings import validate_definition_settings
 from server.tenancy.models import Account
 from server.tenancy.service import slugify
 from server.villas.models import Space
+from server.waitlist import offers as waitlist_offers
 from shared import lifecycle
 from shared.enums import DefinitionStatus, OccurrenceStatus, TicketTypeStatus
 from shared.settings import SettingsProblem
@@ -229,6 +230,12 @@ def update_definition(
             _move_to_new_venue(session, definition, live)
             session.flush()
     definition.updated_at = now
+    if "max_capacity" in changes:
+        # Seats opened on every occurrence without its own capacity: the waitlist's first, in this transaction.
+        session.flush()
+        waitlist_offers.seats_opened(
+            session=session, now=now, occurrences=[o.id for o in live if o.capacity_override is None]
+        )
     _commit_definition(session, definition.slug)
     return definition
 
@@ -247,6 +254,12 @@ def change_definition_status(
         raise transition_refused(verdict, definition.status, status)
     definition.status = status
     definition.updated_at = now
+    if status is DefinitionStatus.ACTIVE:
+        # Back on sale: whoever waited through the pause is offered what is free.
+        session.flush()
+        waitlist_offers.seats_opened(
+            session=session, now=now, occurrences=[o.id for o in _live_occurrences(session, definition, now)]
+        )
     session.commit()
     return definition
 
@@ -301,10 +314,11 @@ def _check_ticket_type_values(ticket_type: TicketType) -> None:
         raise InvalidInput("invalid_validity_window", "valid_from must be before valid_until.", field="valid_from")
     if ticket_type.max_quantity < ticket_type.min_quantity:
         raise InvalidInput("invalid_quantity_range", "max_quantity cannot be below min_quantity.", field="max_quantity")
-    if ticket_type.quantity_available is not None and ticket_type.quantity_available < ticket_type.quantity_sold:
+    taken = ticket_type.quantity_sold + (ticket_type.quantity_blocked or 0)
+    if ticket_type.quantity_available is not None and ticket_type.quantity_available < taken:
         raise Conflict(
             "quantity_below_sold",
-            f"{ticket_type.quantity_sold} are already sold; quantity_available cannot go below that.",
+            f"{taken} are already sold or held for the waitlist; quantity_available cannot go below that.",
             field="quantity_available",
         )
 
@@ -357,6 +371,10 @@ def update_ticket_type(
         setattr(ticket_type, name, value)
     _check_ticket_type_values(ticket_type)
     ticket_type.updated_at = now
+    if changes.keys() & {"quantity_available", "status", "valid_from", "valid_until", "min_quantity", "max_quantity"}:
+        # More of the type may be on sale now: the waitlist's first, in this transaction.
+        session.flush()
+        waitlist_offers.seats_opened(session=session, now=now, ticket_types=[ticket_type.id])
     session.commit()
     return ticket_type
 

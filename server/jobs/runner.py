@@ -17,6 +17,7 @@ from server.config import Settings
 from server.devices.allotments import close_allotments_at_doors_close
 from server.jobs import tasks
 from server.notifications.delivery import deliver_pending
+from server.waitlist import offers as waitlist_offers
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,9 @@ def run_once(
     released = tasks.sweep_expired_holds(session_factory=session_factory, now=now)
     changed = tasks.advance_occurrences(session_factory=session_factory, now=now)
     close_allotments_at_doors_close(session_factory=session_factory, now=now)
+    # After the two above: holds they released and occurrences they closed settle the waitlists in place; this
+    # catches the rest (lapsed offers, occurrences that started).
+    waitlist_offers.sweep(session_factory=session_factory, now=now)
     sent = 0
     if deliver_mail:
         sent = len(

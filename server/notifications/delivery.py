@@ -138,7 +138,14 @@ def deliver_pending(
         results: dict[uuid.UUID, Exception | None] = {}
         for message in messages:
             try:
-                rendered.append((message.id, render(session, message, mail_from=settings.mail_from)))
+                mail = render(
+                    session,
+                    message,
+                    mail_from=settings.mail_from,
+                    secret_key=settings.secret_key.get_secret_value(),
+                    base_url=settings.public_base_url,
+                )
+                rendered.append((message.id, mail))
             except Exception as error:  # a bug in rendering one mail must not stop the others
                 logger.exception("could not render outbox message %s", message.id)
                 results[message.id] = PermanentFailure(f"render failed: {error}")

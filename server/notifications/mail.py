@@ -14,6 +14,8 @@ from server.bookings.models import Order, Ticket
 from server.events.models import EventDefinition, EventOccurrence
 from server.notifications.models import MessageKind, OutboxMessage
 from server.notifications.tickets import order_pdf
+from server.packages import mails as package_mails
+from server.waitlist import mails as waitlist_mails
 from shared.codes import format_for_display
 from shared.enums import TicketStatus
 
@@ -30,7 +32,16 @@ def _event_line(session: Session, order: Order) -> tuple[str, str]:
     return name, f"{local:%A %d %B %Y, %H:%M} ({occurrence.timezone})"
 
 
-def render(session: Session, message: OutboxMessage, *, mail_from: str, now_header: bool = True) -> EmailMessage:
+def render(
+    session: Session,
+    message: OutboxMessage,
+    *,
+    mail_from: str,
+    now_header: bool = True,
+    secret_key: str = "",
+    base_url: str = "",
+) -> EmailMessage:
+    """``secret_key`` and ``base_url`` sign and place the links of waitlist mails."""
     mail = EmailMessage()
     mail["From"] = mail_from
     mail["To"] = message.recipient
@@ -39,6 +50,15 @@ def render(session: Session, message: OutboxMessage, *, mail_from: str, now_head
     mail["X-Usher-Outbox-Id"] = str(message.id)
     if now_header:
         mail["Date"] = format_datetime(message.created_at)
+    if message.kind is MessageKind.WAITLIST_JOINED:
+        waitlist_mails.render_joined(session, message, mail, secret_key=secret_key, base_url=base_url)
+        return mail
+    if message.kind is MessageKind.WAITLIST_OFFER:
+        waitlist_mails.render_offer(session, message, mail, secret_key=secret_key, base_url=base_url)
+        return mail
+    if message.kind is MessageKind.PACKAGE_CONFIRMED:
+        package_mails.render_confirmation(session, message, mail)
+        return mail
     order = session.get(Order, message.order_id) if message.order_id else None
     event_name, when = _event_line(session, order) if order is not None else ("your event", "")
     payload = message.payload

@@ -31,6 +31,9 @@ class MessageKind(StrEnum):
     TICKETS_CANCELED = "tickets_canceled"
     REFUND_ISSUED = "refund_issued"
     PAYMENT_NOT_HONOURED = "payment_not_honoured"
+    WAITLIST_JOINED = "waitlist_joined"  # payload: entry_id (the place in line is read at delivery)
+    WAITLIST_OFFER = "waitlist_offer"  # payload: entry_id (the purchase link is signed at delivery)
+    PACKAGE_CONFIRMED = "package_confirmed"  # payload: booking_id (itinerary and PDF tickets)
 
 
 class OutboxMessage(Timestamped, Base):

@@ -9,6 +9,7 @@ Body::
 
     {"id": "evt_...", "provider": "fake", "type": "payment.succeeded" | "refund.succeeded" | "refund.failed",
      "data": {"order_id": "...", "amount_cents": 5000, "currency": "USD", "reference": "fake_..."}
+             | {"booking_id": "...", "amount_cents": 5000, "currency": "USD", "reference": "..."}  (a package)
              | {"refund_request_id": "...", "provider_refund_id": "re_..."}}
 """
 
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from server.bookings import cancellation, confirmation
 from server.errors import InvalidInput, Unauthenticated
+from server.packages import booking as package_booking
 from server.payments.models import PaymentEvent
 
 SIGNATURE_HEADER = "Usher-Signature"
@@ -87,7 +89,27 @@ def handle(*, session: Session, body: bytes, secret_key: str, now: datetime) -> 
         session.rollback()
         return WebhookResult(event_id, seen, duplicate=True)
     order_id: uuid.UUID | None = None
-    if event_type == "payment.succeeded":
+    if event_type == "payment.succeeded" and data.get("booking_id") is not None:
+        # A package: one payment for all its orders (server.packages.booking).
+        try:
+            outcome = package_booking.confirm_payment(
+                session=session,
+                booking_id=_uuid(data.get("booking_id"), "booking_id"),
+                payment=confirmation.Payment(
+                    gateway=provider,
+                    reference=str(data.get("reference") or event_id),
+                    amount_cents=int(data["amount_cents"]),
+                    currency=str(data["currency"]),
+                    details={"webhook_event": event_id},
+                ),
+                secret_key=secret_key,
+                now=now,
+            )
+        except LookupError:
+            outcome = "ignored:unknown_booking"
+        except (KeyError, ValueError):
+            raise InvalidInput("invalid_webhook", "payment.succeeded needs amount_cents and currency.") from None
+    elif event_type == "payment.succeeded":
         order_id = _uuid(data.get("order_id"), "order_id")
         try:
             outcome = confirmation.apply_payment(

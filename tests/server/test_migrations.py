@@ -54,3 +54,56 @@ def test_migrations_round_trip_on_postgres(postgres_template) -> None:
         engine.dispose()
     finally:
         drop_postgres_database(url)
+
+
+# Every table kiosks replicate is stamped by triggers (revision 0003); a later revision that rebuilds one of these
+# tables (SQLite's batch mode does) would silently stop its changes reaching kiosks.
+TRACKED_TABLES = ("tickets", "event_occurrences", "ticket_types", "event_definitions", "signing_keys", "devices")
+
+
+def _triggers_by_table(url: str) -> dict[str, set[str]]:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            rows = connection.exec_driver_sql(
+                "SELECT event_object_table, trigger_name FROM information_schema.triggers"
+            ).all()
+        else:
+            rows = connection.exec_driver_sql("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'").all()
+    engine.dispose()
+    found: dict[str, set[str]] = {}
+    for table, name in rows:
+        found.setdefault(table, set()).add(name)
+    return found
+
+
+def _assert_tracking_triggers(url: str) -> None:
+    triggers = _triggers_by_table(url)
+    for table in TRACKED_TABLES:
+        names = triggers.get(table, set())
+        assert any("insert" in name for name in names), f"{table} lost its insert stamp trigger: {names}"
+        assert any("update" in name for name in names), f"{table} lost its update stamp trigger: {names}"
+    for table in ("event_occurrences", "ticket_types", "event_definitions"):
+        assert any("tombstone" in name for name in triggers.get(table, set())), f"{table} lost its tombstone"
+
+
+def test_change_tracking_triggers_survive_every_revision_on_sqlite(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'triggers.sqlite3'}"
+    upgrade(url)
+    _assert_tracking_triggers(url)
+    downgrade(url, "0003")
+    _assert_tracking_triggers(url)
+    upgrade(url)
+    _assert_tracking_triggers(url)
+
+
+def test_change_tracking_triggers_survive_every_revision_on_postgres(postgres_template) -> None:
+    url = create_postgres_database("usher_triggers")
+    try:
+        upgrade(url)
+        _assert_tracking_triggers(url)
+        downgrade(url, "0003")
+        upgrade(url)
+        _assert_tracking_triggers(url)
+    finally:
+        drop_postgres_database(url)

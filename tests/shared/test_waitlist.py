@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from shared.waitlist import (
     Offer,
     WaitingEntry,
+    can_serve_now,
     match_open_seats,
     next_position,
     offer_expired,
@@ -126,3 +127,37 @@ def test_a_new_entry_goes_to_the_back_of_the_queue() -> None:
 def test_an_entry_must_request_at_least_one_seat() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         waiting(1, 0)
+
+
+def test_an_unlimited_ticket_type_has_the_most_left() -> None:
+    offers = match_open_seats(entries=[waiting(1, 2)], seats=4, per_ticket_type={VIP: 3, GENERAL: None})
+    assert offers[0].ticket_type_id == GENERAL
+
+
+def test_a_ticket_type_missing_from_the_map_is_not_on_sale() -> None:
+    assert match_open_seats(entries=[waiting(1, 1, VIP)], seats=4, per_ticket_type={GENERAL: 5}) == ()
+
+
+def test_an_entry_is_not_held_against_a_type_it_could_not_buy_in_one_go() -> None:
+    limits = {VIP: (1, 2), GENERAL: (1, 10)}
+    queue = [waiting(1, 4), waiting(2, 3, VIP), waiting(3, 2, VIP)]
+    offers = match_open_seats(entries=queue, seats=10, per_ticket_type={VIP: 9, GENERAL: 5}, quantity_limits=limits)
+    assert [(o.entry_id.int, o.ticket_type_id) for o in offers] == [(1, GENERAL), (3, VIP)]
+
+
+def test_a_request_that_can_be_booked_now_is_not_for_the_waitlist() -> None:
+    assert can_serve_now(quantity=2, ticket_type_id=None, seats=2, per_ticket_type={GENERAL: None})
+    assert not can_serve_now(quantity=3, ticket_type_id=None, seats=2, per_ticket_type={GENERAL: None})
+    # Seats on the occurrence, but not in the wanted type.
+    assert not can_serve_now(quantity=2, ticket_type_id=VIP, seats=5, per_ticket_type={VIP: 1, GENERAL: 9})
+    assert can_serve_now(quantity=2, ticket_type_id=None, seats=5, per_ticket_type={VIP: 1, GENERAL: 9})
+    assert not can_serve_now(
+        quantity=4, ticket_type_id=None, seats=5, per_ticket_type={GENERAL: 9}, quantity_limits={GENERAL: (1, 3)}
+    )
+
+
+def test_an_offer_window_ends_at_the_start_of_the_occurrence_if_that_comes_first() -> None:
+    start = T0 + timedelta(hours=5)
+    assert offer_expires_at(T0, closes_at=start) == start
+    assert offer_expires_at(T0, closes_at=T0 + timedelta(days=3)) == T0 + timedelta(hours=24)
+    assert offer_expired(notified_at=T0, now=start, closes_at=start)

@@ -142,3 +142,26 @@ def test_revoking_a_device_gives_its_allotment_back(client, org, clock, doors, d
     client.post(f"/api/v1/devices/{kiosk.device_id}/revoke", headers=org.headers)
 
     assert seats(db, doors) == (0, 0)
+
+
+def test_seats_a_desk_gives_back_go_to_the_waitlist_first(client, org, clock, doors, db) -> None:
+    from server.tenancy.models import Organization
+    from server.waitlist.models import WaitlistEntry
+    from shared.enums import WaitlistStatus
+    from tests.support.waitlist import joined
+
+    kiosk = desk(client, org, clock, doors)
+    _, allotment = kiosk.request_allotment(doors.occurrence_id, 4)
+    sell(client, org, doors, quantity=16)  # with the 4 allotted, the occurrence is full
+    with db() as session:
+        slug = session.get_one(Organization, org.org_id).slug
+    entry = joined(client, slug, doors, "waiting@example.com", quantity=3)
+
+    released = client.post(f"/api/v1/device/allotments/{allotment['id']}/release", headers=kiosk.headers())
+
+    assert released.status_code == 200, released.text
+    with db() as session:
+        waiting = session.get_one(WaitlistEntry, uuid.UUID(entry["id"]))
+        assert waiting.status is WaitlistStatus.NOTIFIED
+    # Three seats held for the entry, one left free for anyone.
+    assert seats(db, doors) == (16, 3)
