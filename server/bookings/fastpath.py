@@ -36,10 +36,10 @@ _STATEMENT = f"""
 WITH ord AS (
     INSERT INTO orders (id, org_id, account_id, event_occurrence_id, ticket_type_id, booking_id, status, channel,
                         email, quantity, currency, subtotal_cents, fees_cents, discount_cents, total_cents, quote,
-                        access_secret_hash, hold_expires_at, payment_details, created_at, updated_at)
+                        hold_expires_at, payment_details, created_at, updated_at)
     VALUES (:order_id, :org_id, :account_id, :occurrence_id, :ticket_type_id, :booking_id, 'pending',
             CAST(:channel AS sales_channel), :email, :n, :currency, :subtotal_cents, :fees_cents, :discount_cents,
-            :total_cents, CAST(:quote AS jsonb), :access_secret_hash, :hold_expires_at, '{{}}'::jsonb, :now, :now)
+            :total_cents, CAST(:quote AS jsonb), :hold_expires_at, '{{}}'::jsonb, :now, :now)
  RETURNING id
 ), att AS (
     INSERT INTO attendees (id, org_id, email, given_name, family_name, phone, emergency_contact,
@@ -87,8 +87,8 @@ SELECT (SELECT count(*) FROM ord) AS orders, (SELECT count(*) FROM att) AS atten
 """  # noqa: S608
 
 _IDEMPOTENCY = """, idem AS (
-    INSERT INTO idempotency_keys (id, org_id, key, request_hash, order_id, response_secret, created_at)
-    SELECT :idempotency_id, :org_id, :idempotency_key, :request_hash, :order_id, :access_secret, :now
+    INSERT INTO idempotency_keys (id, org_id, key, request_hash, order_id, created_at)
+    SELECT :idempotency_id, :org_id, :idempotency_key, :request_hash, :order_id, :now
       FROM ord
  RETURNING id
 )"""
@@ -132,8 +132,6 @@ def reserve_in_one_statement(session: Session, plan: ReservationPlan) -> tuple[b
     """Runs the statement; ``(True, None)`` when everything was written, else which counter refused."""
     import uuid
 
-    from server.bookings.reservation import hash_secret
-
     q = plan.quote
     params: dict[str, Any] = {
         "n": plan.quantity,
@@ -152,7 +150,6 @@ def reserve_in_one_statement(session: Session, plan: ReservationPlan) -> tuple[b
         "discount_cents": q.discount_cents,
         "total_cents": q.total_cents,
         "quote": json.dumps(q.as_document()),
-        "access_secret_hash": hash_secret(plan.access_secret),
         "hold_expires_at": plan.hold_expires_at,
         "attendees": _attendee_document(plan),
         "tickets": _ticket_document(plan),
@@ -164,7 +161,6 @@ def reserve_in_one_statement(session: Session, plan: ReservationPlan) -> tuple[b
             idempotency_id=uuid.uuid4(),
             idempotency_key=plan.idempotency_key,
             request_hash=plan.request.fingerprint(),
-            access_secret=plan.access_secret,
         )
     row = session.execute(statement, params).one()
     if row.occ_ok and row.tt_ok:

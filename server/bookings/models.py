@@ -117,8 +117,8 @@ class Order(Timestamped, Base):
     """One checkout for one occurrence: the tickets reserved together, the quote, and how they were paid.
 
     The hold is the order's: its tickets stay ``reserved`` until ``hold_expires_at``; a payment makes the order
-    ``paid`` and the tickets ``confirmed``. ``access_secret_hash`` is a SHA-256 of the secret handed to the guest
-    once, which lets them view, pay and cancel their own order without an account.
+    ``paid`` and the tickets ``confirmed``. The guest views, pays and cancels their own order without an account,
+    with a key derived from the order's id (``server.access_keys``); nothing of it is stored.
     """
 
     __tablename__ = "orders"
@@ -163,7 +163,6 @@ class Order(Timestamped, Base):
     total_cents: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     # The quote as shown to the buyer: line items, fees, total.
     quote: Mapped[dict[str, Any]] = mapped_column(JSONDocument, nullable=False, default=dict)
-    access_secret_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -188,7 +187,4 @@ class IdempotencyKey(Base):
     order_id: Mapped[uuid.UUID] = mapped_column(
         sa.Uuid(), sa.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False
     )
-    # The order's access secret, kept so that a guest who lost the first answer (the reason to retry) gets it again.
-    # It is as guarded as the order itself: only a client holding the random key and the same request reaches it.
-    response_secret: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -96,8 +95,6 @@ class Reservation:
     hold_expires_at: datetime | None
     quote: Quote
     tickets: tuple[ReservedTicket, ...]
-    # Shown to the guest once (and again to a replay with the same idempotency key); only its hash is stored.
-    access_secret: str | None
     replayed: bool = False
 
 
@@ -112,7 +109,6 @@ class ReservationPlan:
     now: datetime
     hold_expires_at: datetime | None
     order_id: uuid.UUID = field(default_factory=uuid.uuid4)
-    access_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     attendee_ids: list[uuid.UUID] = field(default_factory=list)
     ticket_ids: list[uuid.UUID] = field(default_factory=list)
     booking_id: uuid.UUID | None = None
@@ -149,7 +145,6 @@ class ReservationPlan:
             "discount_cents": q.discount_cents,
             "total_cents": q.total_cents,
             "quote": q.as_document(),
-            "access_secret_hash": hash_secret(self.access_secret),
             "hold_expires_at": self.hold_expires_at,
             "payment_details": {},
             "created_at": self.now,
@@ -214,7 +209,6 @@ class ReservationPlan:
                 ReservedTicket(t, a, p)
                 for t, a, p in zip(self.ticket_ids, self.attendee_ids, self.quote.per_ticket_cents, strict=True)
             ),
-            access_secret=self.access_secret,
         )
 
 
@@ -324,7 +318,6 @@ def attempt_generic(session: Session, plan: ReservationPlan, *, held: bool = Fal
                     "key": plan.idempotency_key,
                     "request_hash": request.fingerprint(),
                     "order_id": plan.order_id,
-                    "response_secret": plan.access_secret,
                     "created_at": plan.now,
                 }
             ],

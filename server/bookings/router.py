@@ -73,20 +73,28 @@ def reserve_tickets(
         idempotency_key=idempotency_key,
         fast_path=None if settings.booking_single_statement else False,
     )
+    secret_key = settings.secret_key.get_secret_value()
     if isinstance(result, IdempotencyKey):
-        return _json(service.replay_document(session, result), status.HTTP_200_OK)
+        return _json(service.replay_document(session, result, secret_key=secret_key), status.HTTP_200_OK)
     return _json(
-        service.reservation_document(result, channel=request.channel, email=request.email or body.attendees[0].email),
+        service.reservation_document(
+            result,
+            channel=request.channel,
+            email=request.email or body.attendees[0].email,
+            access_secret=service.order_access_secret(secret_key, result.order_id),
+        ),
         status.HTTP_201_CREATED,
     )
 
 
 @public_router.get("/orders/{order_id}", response_model=OrderRead)
 def read_own_order(
-    org_slug: str, order_id: uuid.UUID, session: DbSession, secret: OrderSecretHeader = None
+    org_slug: str, order_id: uuid.UUID, session: DbSession, settings: SettingsDep, secret: OrderSecretHeader = None
 ) -> Response:
     org_id = service.org_id_for_slug(session, org_slug)
-    order = service.get_guest_order(session, org_id=org_id, order_id=order_id, secret=secret)
+    order = service.get_guest_order(
+        session, org_id=org_id, order_id=order_id, secret=secret, secret_key=settings.secret_key.get_secret_value()
+    )
     return _json(service.order_document(session, order))
 
 
@@ -122,12 +130,15 @@ def cancel_own_order(
     body: CancelRequest,
     session: DbSession,
     clock: ClockDep,
+    settings: SettingsDep,
     secret: OrderSecretHeader = None,
 ) -> Response:
     """Cancel some or all tickets of your order: a hold is simply let go; paid tickets are refunded per the event's
     policy, until its guest cancellation cutoff."""
     org_id = service.org_id_for_slug(session, org_slug)
-    service.get_guest_order(session, org_id=org_id, order_id=order_id, secret=secret)
+    service.get_guest_order(
+        session, org_id=org_id, order_id=order_id, secret=secret, secret_key=settings.secret_key.get_secret_value()
+    )
     service.guest_cancel(session=session, order_id=order_id, ticket_ids=body.ticket_ids, now=clock())
     order = service.get_order(session, org_id=org_id, order_id=order_id)
     session.refresh(order)
@@ -159,10 +170,12 @@ def download_ticket_pdf(org_slug: str, body: TicketLookup, session: DbSession) -
     "/orders/{order_id}/pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}}
 )
 def download_order_pdf(
-    org_slug: str, order_id: uuid.UUID, session: DbSession, secret: OrderSecretHeader = None
+    org_slug: str, order_id: uuid.UUID, session: DbSession, settings: SettingsDep, secret: OrderSecretHeader = None
 ) -> Response:
     org_id = service.org_id_for_slug(session, org_slug)
-    order = service.get_guest_order(session, org_id=org_id, order_id=order_id, secret=secret)
+    order = service.get_guest_order(
+        session, org_id=org_id, order_id=order_id, secret=secret, secret_key=settings.secret_key.get_secret_value()
+    )
     document = order_pdf(session, order_id=order.id)
     if document is None:
         raise NotFound("tickets_not_issued", "This order has no confirmed tickets.")

@@ -14,7 +14,6 @@ be added in one place.
 
 from __future__ import annotations
 
-import hmac
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from server import access_keys
 from server.bookings.attendees import erase_attendee, link_user
 from server.bookings.cancellation import (
     cancel_tickets_of_occurrence,
@@ -36,7 +36,6 @@ from server.bookings.reservation import (
     AttendeeDetails,
     Reservation,
     ReserveRequest,
-    hash_secret,
     reserve,
     reserve_in_transaction,
 )
@@ -83,7 +82,9 @@ def ticket_document(ticket: Ticket, attendee_name: str | None = None) -> dict[st
     }
 
 
-def reservation_document(reservation: Reservation, *, channel: SalesChannel, email: str | None) -> dict[str, Any]:
+def reservation_document(
+    reservation: Reservation, *, channel: SalesChannel, email: str | None, access_secret: str
+) -> dict[str, Any]:
     """The answer to a fresh reservation, built from what was just written (no read-back on the hot path)."""
     q = reservation.quote
     return {
@@ -111,7 +112,7 @@ def reservation_document(reservation: Reservation, *, channel: SalesChannel, ema
             for t in reservation.tickets
         ],
         "payment": None,
-        "access_secret": reservation.access_secret,
+        "access_secret": access_secret,
         "replayed": False,
     }
 
@@ -144,9 +145,14 @@ def order_document(session: Session, order: Order, *, access_secret: str | None 
     }
 
 
-def replay_document(session: Session, stored: IdempotencyKey) -> dict[str, Any]:
+def order_access_secret(secret_key: str, order_id: uuid.UUID) -> str:
+    """The key that lets a guest reach their own order, derived from its id (nothing stored)."""
+    return access_keys.derive(secret_key, access_keys.ORDER, order_id)
+
+
+def replay_document(session: Session, stored: IdempotencyKey, *, secret_key: str) -> dict[str, Any]:
     order = session.get_one(Order, stored.order_id)
-    document = order_document(session, order, access_secret=stored.response_secret)
+    document = order_document(session, order, access_secret=order_access_secret(secret_key, order.id))
     document["replayed"] = True
     return document
 
@@ -158,10 +164,14 @@ def get_order(session: Session, *, org_id: uuid.UUID, order_id: uuid.UUID) -> Or
     return order
 
 
-def get_guest_order(session: Session, *, org_id: uuid.UUID, order_id: uuid.UUID, secret: str | None) -> Order:
+def get_guest_order(
+    session: Session, *, org_id: uuid.UUID, order_id: uuid.UUID, secret: str | None, secret_key: str
+) -> Order:
     """The order, if ``secret`` is its access secret; otherwise the same 404 as for an order that does not exist."""
+    if not access_keys.matches(secret_key, access_keys.ORDER, order_id, secret):
+        raise NotFound("order_not_found", "No such order, or the order secret does not match.")
     order = session.scalar(sa.select(Order).where(Order.id == order_id, Order.org_id == org_id))
-    if order is None or not secret or not hmac.compare_digest(order.access_secret_hash, hash_secret(secret)):
+    if order is None:
         raise NotFound("order_not_found", "No such order, or the order secret does not match.")
     return order
 
@@ -178,7 +188,7 @@ def pay_online(
 ) -> Order:
     """The guest pays through the online (fake) gateway. A declined card leaves the hold as it was; a ``late``
     payment leaves the order pending until the provider's webhook arrives."""
-    order = get_guest_order(session, org_id=org_id, order_id=order_id, secret=secret)
+    order = get_guest_order(session, org_id=org_id, order_id=order_id, secret=secret, secret_key=secret_key)
     if order.status is not OrderStatus.PENDING:
         raise Conflict("order_not_payable", f"This order is {order.status}.")
     gateway = GATEWAYS["fake"]
@@ -236,7 +246,8 @@ def sell_at_box_office(
         idempotency_key=idempotency_key,
     )
     if isinstance(result, IdempotencyKey):
-        return get_order(session, org_id=org_id, order_id=result.order_id), replay_document(session, result)
+        document = replay_document(session, result, secret_key=secret_key)
+        return get_order(session, org_id=org_id, order_id=result.order_id), document
     gateway = GATEWAYS["manual"]
     try:
         charge = gateway.charge(

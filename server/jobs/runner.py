@@ -38,6 +38,7 @@ def run_once(
 ) -> RunReport:
     released = tasks.sweep_expired_holds(session_factory=session_factory, now=now)
     changed = tasks.advance_occurrences(session_factory=session_factory, now=now)
+    tasks.purge_idempotency_keys(session_factory=session_factory, now=now)
     close_allotments_at_doors_close(session_factory=session_factory, now=now)
     # After the two above: holds they released and occurrences they closed settle the waitlists in place; this
     # catches the rest (lapsed offers, occurrences that started).

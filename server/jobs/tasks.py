@@ -15,14 +15,14 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.bookings import capacity
 from server.bookings.cancellation import cancel_tickets_of_occurrence
-from server.bookings.models import Ticket
+from server.bookings.models import IdempotencyKey, Ticket
 from server.events.models import EventDefinition, EventOccurrence
 from shared.enums import OccurrenceStatus, TicketStatus
 from shared.lifecycle import StatusChangeReason, occurrence_status_due, parse_occurrence_rules
@@ -54,6 +54,23 @@ class OccurrenceChanges:
 
 
 _ACTIVE = (OccurrenceStatus.SCHEDULED, OccurrenceStatus.CONFIRMED, OccurrenceStatus.IN_PROGRESS)
+
+
+# A client retries a request within minutes; a week covers a phone that went offline mid-checkout and came back.
+IDEMPOTENCY_KEY_LIFETIME = timedelta(days=7)
+
+
+def purge_idempotency_keys(*, session_factory: sessionmaker[Session], now: datetime) -> int:
+    """Forgets idempotency keys older than their lifetime (the orders stay); a retry after that is a new request.
+    One DELETE: two processes purging at once simply share the rows."""
+    with session_factory() as session:
+        deleted = session.scalars(
+            sa.delete(IdempotencyKey)
+            .where(IdempotencyKey.created_at < now - IDEMPOTENCY_KEY_LIFETIME)
+            .returning(IdempotencyKey.id)
+        ).all()
+        session.commit()
+    return len(deleted)
 
 
 def advance_occurrences(*, session_factory: sessionmaker[Session], now: datetime) -> OccurrenceChanges:

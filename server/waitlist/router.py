@@ -135,7 +135,12 @@ def buy_offer(
         hold=settings.hold_timedelta,
     )
     document = bookings_service.reservation_document(
-        reservation, channel=SalesChannel.ONLINE, email=str(body.email) if body.email else None
+        reservation,
+        channel=SalesChannel.ONLINE,
+        email=str(body.email) if body.email else None,
+        access_secret=bookings_service.order_access_secret(
+            settings.secret_key.get_secret_value(), reservation.order_id
+        ),
     )
     return Response(json.dumps(document), status_code=status.HTTP_201_CREATED, media_type="application/json")
 

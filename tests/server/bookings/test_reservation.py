@@ -105,6 +105,22 @@ def test_idempotency_key_replay_returns_the_first_order_and_holds_nothing_more(c
     assert counters(db, event) == (2, 2, 2)
 
 
+def test_the_guests_key_is_stored_nowhere_and_a_replay_still_gets_one_that_works(client, org_slug, event, db) -> None:
+    body = reservation_body(event, 1)
+    headers = {"Idempotency-Key": "checkout-lost-answer"}
+    url = f"/api/v1/public/{org_slug}/orders"
+
+    secret = client.post(url, json=body, headers=headers).json()["access_secret"]
+    replayed = client.post(url, json=body, headers=headers).json()
+
+    with db() as session:
+        for table in ("orders", "idempotency_keys", "tickets", "attendees", "outbox_messages"):
+            rows = session.execute(sa.text(f"SELECT * FROM {table}")).all()
+            assert all(secret not in str(value) for row in rows for value in row), f"the key is stored in {table}"
+    reading = client.get(f"{url}/{replayed['id']}", headers={"X-Order-Secret": replayed["access_secret"]})
+    assert reading.status_code == 200
+
+
 def test_idempotency_key_reused_for_another_request_is_refused(client, org_slug, event) -> None:
     url = f"/api/v1/public/{org_slug}/orders"
     client.post(url, json=reservation_body(event, 1), headers={"Idempotency-Key": "k-1"})

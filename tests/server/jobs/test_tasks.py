@@ -207,3 +207,21 @@ def test_two_occurrence_jobs_at_once_cancel_each_occurrence_once(postgres_url, c
         assert set(session.scalars(sa.select(EventOccurrence.status))) == {OccurrenceStatus.CANCELED}
         assert session.scalar(sa.select(sa.func.count()).select_from(RefundRequest)) == 12
     engine.dispose()
+
+
+def test_idempotency_keys_are_forgotten_after_a_week_but_their_orders_stay(client, org, org_slug, db, clock) -> None:
+    from server.bookings.models import IdempotencyKey, Order
+    from server.jobs.tasks import purge_idempotency_keys
+    from tests.support.factories import reservation_body
+
+    event = make_sellable_event(db, org, start_at=clock() + timedelta(days=30))
+    url = f"/api/v1/public/{org_slug}/orders"
+    assert client.post(url, json=reservation_body(event, 1), headers={"Idempotency-Key": "old"}).status_code == 201
+    clock.advance(days=6)
+    assert client.post(url, json=reservation_body(event, 1), headers={"Idempotency-Key": "recent"}).status_code == 201
+    clock.advance(days=1, seconds=1)
+
+    assert purge_idempotency_keys(session_factory=db, now=clock()) == 1
+    with db() as session:
+        assert session.scalars(sa.select(IdempotencyKey.key)).all() == ["recent"]
+        assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 2
