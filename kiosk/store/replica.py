@@ -613,7 +613,7 @@ _CONFLICT_WORDS = {
 }
 
 
-def _sale_summary(row: Mapping[str, Any], code: str | None = None) -> str | None:
+def _sale_summary(row: Any, code: str | None = None) -> str | None:
     """A refused sale in the desk's words: what was sold, and why the server said no."""
     if row["quantity"] is None:
         return None
@@ -621,7 +621,7 @@ def _sale_summary(row: Mapping[str, Any], code: str | None = None) -> str | None
     return f"Sale of {row['quantity']} x {row['ticket_type_name']} refused: {reason}"
 
 
-def _refund_words(row: Mapping[str, Any], detail: str) -> str:
+def _refund_words(row: Any, detail: str) -> str:
     """What to do about a refused sale: refund it, by the way it was paid."""
     if row["quantity"] is None:
         return detail
