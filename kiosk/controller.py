@@ -33,7 +33,7 @@ from kiosk.boxoffice.controller import BoxOffice
 from kiosk.camera.worker import CameraScanner
 from kiosk.checkin.model import Scan, ScanSource, Verdict
 from kiosk.checkin.service import CheckInService, Redeemer
-from kiosk.checkin.wording import VerdictView, describe
+from kiosk.checkin.wording import VerdictView, describe, describe_for_guest
 from kiosk.config import Credentials, DataDir, KioskSettings, check_pin, hash_pin
 from kiosk.scanning.wedge import KeyboardWedgeDetector
 from kiosk.sound import SoundPlayer
@@ -355,7 +355,8 @@ class Controller(QObject):
 
     @Slot(object)
     def on_decided(self, verdict: Verdict) -> None:
-        presentation = Presentation(verdict, describe(verdict, self.tz))
+        words = describe_for_guest if self.settings.self_check_in else describe
+        presentation = Presentation(verdict, words(verdict, self.tz))
         self.last_presentation = presentation
         if self.settings.sounds:
             self._sound.play(presentation.view.tone)
