@@ -151,10 +151,10 @@ def report_lines(report: ShiftReport, *, title: str, opened: str) -> list[tuple[
     lines: list[tuple[str, str]] = [(title, ""), (f"Shift opened {opened}", "")]
     lines.append(("By payment method", ""))
     for item in report.by_method:
-        lines.append((f"  {names.get(item.label, item.label)}: {item.tickets} tickets", money(item.total_cents)))
+        lines.append((f"  {names.get(item.label, item.label)}: {_tickets(item.tickets)}", money(item.total_cents)))
     lines.append(("By ticket type", ""))
     for item in report.by_ticket_type:
-        lines.append((f"  {item.label}: {item.tickets} tickets", money(item.total_cents)))
+        lines.append((f"  {item.label}: {_tickets(item.tickets)}", money(item.total_cents)))
     lines.append((f"Total: {report.sales} sales, {report.tickets} tickets", money(report.total_cents)))
     lines.append(("Cash drawer", ""))
     lines.append(("  Opening float", money(report.opening_float_cents)))
@@ -166,6 +166,10 @@ def report_lines(report: ShiftReport, *, title: str, opened: str) -> list[tuple[
     if report.refunds_due:
         lines.append((f"Refunds due: {report.refunds_due} sales", money(report.refunds_due_cents)))
     return lines
+
+
+def _tickets(count: int) -> str:
+    return f"{count} ticket{'' if count == 1 else 's'}"
 
 
 def write_report_pdf(lines: Sequence[tuple[str, str]], path: Path) -> Path:

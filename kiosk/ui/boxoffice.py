@@ -156,7 +156,7 @@ class BoxOfficeScreen(QWidget):
         self.terminal_reference = QLineEdit()
         self.terminal_reference.setPlaceholderText("Terminal slip reference")
         self.change = QLabel("")
-        self.change.setStyleSheet(f"font-size: 40pt; font-weight: 800; color: {GREEN};")
+        self.change.setStyleSheet(f"font-size: 32pt; font-weight: 800; color: {GREEN};")
         self.change.setWordWrap(True)
         self.message = QLabel("")
         self.message.setObjectName("error")
@@ -320,7 +320,7 @@ class BoxOfficeScreen(QWidget):
                 self.change.setText(f"Short by {format_money(quote.total_cents - tendered_cents, quote.currency)}")
                 ready = False
             else:
-                self.change.setStyleSheet(f"font-size: 40pt; font-weight: 800; color: {GREEN};")
+                self.change.setStyleSheet(f"font-size: 32pt; font-weight: 800; color: {GREEN};")
                 self.change.setText(f"Change {format_money(tendered_cents - quote.total_cents, quote.currency)}")
         elif self.method is PaymentMethod.CARD_TERMINAL:
             ready = bool(self.terminal_reference.text().strip())

@@ -49,7 +49,7 @@ class TicketCard(QWidget):
         layout.addWidget(label)
         self.setObjectName("ticketcard")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet("#ticketcard { background: white; border-radius: 12px; }")
+        self.setStyleSheet("#ticketcard { background: white; border-radius: 12px; } QLabel { background: white; }")
 
 
 class IssuedScreen(QWidget):
@@ -60,12 +60,12 @@ class IssuedScreen(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.headline = QLabel("")
-        self.headline.setObjectName("title")
         self.headline.setWordWrap(True)
+        self.headline.setStyleSheet("font-size: 26pt; font-weight: 700;")
         self.state = QLabel("")
         self.state.setWordWrap(True)
         self.change = QLabel("")
-        self.change.setStyleSheet(f"font-size: 44pt; font-weight: 800; color: {GREEN};")
+        self.change.setStyleSheet(f"font-size: 40pt; font-weight: 800; color: {GREEN};")
         self.notice = QLabel("")
         self.notice.setObjectName("notice")
         self.notice.setWordWrap(True)
