@@ -109,7 +109,7 @@ class AttendeesScreen(QWidget):
         self.ticket_type.clear()
         self.ticket_type.addItem("All ticket types", None)
         for ticket_type_id, name in names:
-            self.ticket_type.addItem(name, ticket_type_id)
+            self.ticket_type.addItem(name, ticket_type_id.hex)  # plain text data: Qt compares it in findData
         self.ticket_type.setCurrentIndex(max(self.ticket_type.findData(current), 0) if current else 0)
         self.ticket_type.blockSignals(False)
 
@@ -121,7 +121,7 @@ class AttendeesScreen(QWidget):
     @property
     def ticket_type_filter(self) -> uuid.UUID | None:
         value = self.ticket_type.currentData()
-        return value if isinstance(value, uuid.UUID) else None
+        return uuid.UUID(hex=value) if isinstance(value, str) else None
 
     def show_rows(self, rows: Sequence[AttendeeRow]) -> None:
         shown = rows[:SHOWN]

@@ -234,7 +234,7 @@ class BoxOfficeScreen(QWidget):
         self.occurrence.clear()
         for occurrence in occurrences:
             when = occurrence.start_at.astimezone(tz).strftime("%a %d %b, %H:%M")  # type: ignore[arg-type]
-            self.occurrence.addItem(f"{occurrence.title} · {when}", occurrence.id)
+            self.occurrence.addItem(f"{occurrence.title} · {when}", occurrence.id.hex)
         index = self.occurrence.findData(current) if current is not None else 0
         self.occurrence.setCurrentIndex(max(index, 0))
         self.occurrence.blockSignals(False)
@@ -261,7 +261,7 @@ class BoxOfficeScreen(QWidget):
     @property
     def occurrence_id(self) -> uuid.UUID | None:
         data = self.occurrence.currentData()
-        return data if isinstance(data, uuid.UUID) else None
+        return uuid.UUID(hex=data) if isinstance(data, str) else None
 
     @property
     def method(self) -> PaymentMethod:
