@@ -92,6 +92,11 @@ def run(args: argparse.Namespace) -> int:
     if args.exit_after is not None:
         from PySide6.QtCore import QTimer
 
+        from kiosk.camera.decoders import make_decoder
+
+        make_decoder(settings.decoder)  # a smoke run also proves that the decoders load (a packaged app's imports)
+        print(f"usher kiosk: main window open ({window.width()}x{window.height()}), decoder {settings.decoder} loaded")
+        sys.stdout.flush()
         QTimer.singleShot(round(args.exit_after * 1000), window.force_close)
     return int(app.exec())
 
