@@ -257,7 +257,7 @@ def desk_screens(out: Path, root: Path, door: SampleDoor, clock: ManualClock) ->
     assert desk is not None
     desk.open_shift(opening_float_cents=10_000)
     window.scan.status.sync.on_status_changed(SyncStatus(online=True, last_success=clock.now(), initial_sync_done=True))
-    controller.frame_ready.emit(preview_image(ticket_frame(door.token(uuid.uuid4()), 5, "clean")))
+    controller.frame_ready.emit(preview_image(ticket_frame(door.token(uuid.uuid4()), 5, "paper")))
     shoot(window, out, "14-scan-box-office")
 
     def sell(general: int, vip: int, method: str, *, tendered: str = "", slip: str = "", name: str = "") -> None:
