@@ -83,11 +83,18 @@ def xvfb() -> Iterator[str]:
         ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"], pass_fds=(write,)
     )
     os.close(write)
-    number = os.read(read, 16).decode().strip()
-    os.close(read)
-    yield f":{number}"
-    server.terminate()
-    server.wait(timeout=10)
+    received = b""
+    while not received.endswith(b"\n"):  # Xvfb may write the number and the newline apart: read both
+        chunk = os.read(read, 16)
+        if not chunk:
+            break
+        received += chunk
+    try:
+        yield f":{received.decode().strip()}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        os.close(read)
 
 
 def _kiosk_processes(data_dir: Path) -> list[int]:
