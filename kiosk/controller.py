@@ -472,13 +472,18 @@ class Controller(QObject):
         return [o for o in self.occurrences() if o.id in served]
 
     def attendees(
-        self, query: str = "", state: AttendeeState | None = None, ticket_type_id: uuid.UUID | None = None
+        self,
+        query: str = "",
+        state: AttendeeState | None = None,
+        ticket_type_id: uuid.UUID | None = None,
+        *,
+        limit: int | None = None,
     ) -> list[AttendeeRow]:
         """The organizer's attendee list of the served occurrences, from the replica."""
         if self.device is None:
             return []
         return self.device.replica.attendees(
-            self.settings.occurrences, query=query, state=state, ticket_type_id=ticket_type_id, limit=None
+            self.settings.occurrences, query=query, state=state, ticket_type_id=ticket_type_id, limit=limit
         )
 
     # --- self-check-in --------------------------------------------------------------------------------------------

@@ -163,8 +163,10 @@ class DeskWorker(QObject):
         self.done.emit(f"Shift report printed to {pdf_path}")
 
     @Slot(object, object, object)
-    def export_attendees(self, rows: Sequence[AttendeeRow], path: Path, tz: tzinfo | None) -> None:
+    def export_attendees(self, query: Callable[[], Sequence[AttendeeRow]], path: Path, tz: tzinfo | None) -> None:
+        """Read the list (a second for 100,000 tickets) and write it, both here, off the UI thread."""
         try:
+            rows = query()
             write_attendees_csv(rows, path, tz)
         except OSError as exc:
             self.failed.emit(f"Export failed: {exc}")
@@ -390,9 +392,10 @@ class BoxOffice(QObject):
 
     # --- organizer tools ------------------------------------------------------------------------------------------
 
-    def export_attendees(self, rows: Sequence[AttendeeRow], *, at: datetime | None = None) -> Path:
-        """Write the attendee list as CSV into the kiosk's ``exports`` folder, off the UI thread."""
+    def export_attendees(self, query: Callable[[], Sequence[AttendeeRow]], *, at: datetime | None = None) -> Path:
+        """Write the attendee list (``query`` reads it from the replica) as CSV into the kiosk's ``exports`` folder,
+        both off the UI thread."""
         stamp = f"{(at or self._clock.now()).astimezone(self.tz):%Y%m%d-%H%M%S}"
         path = self._out_dir / "exports" / f"attendees-{stamp}.csv"
-        self._export_requested.emit(list(rows), path, self.tz)
+        self._export_requested.emit(query, path, self.tz)
         return path

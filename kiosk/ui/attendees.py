@@ -139,9 +139,11 @@ class AttendeesScreen(QWidget):
                 if column == 3:
                     item.setForeground(QColor(_COLOURS[state]))
                 self.table.setItem(index, column, item)
-        checked = sum(1 for row in rows if row.state == AttendeeState.CHECKED_IN)
-        more = f" (first {SHOWN} shown; the export has all)" if len(rows) > SHOWN else ""
-        self.summary.setText(f"{len(rows)} tickets · {checked} checked in{more}")
+        if len(rows) > SHOWN:
+            self.summary.setText(f"The first {SHOWN} by name: search or filter to narrow them; the export has all")
+        else:
+            checked = sum(1 for row in rows if row.state == AttendeeState.CHECKED_IN)
+            self.summary.setText(f"{len(rows)} tickets · {checked} checked in")
 
     @Slot(str)
     def show_notice(self, message: str) -> None:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QStackedWidget, QWidget
 
 from kiosk.boxoffice.model import Refusal, SaleResult
 from kiosk.controller import Controller
-from kiosk.ui.attendees import AttendeesScreen
+from kiosk.ui.attendees import SHOWN, AttendeesScreen
 from kiosk.ui.boxoffice import BoxOfficeScreen
 from kiosk.ui.issued import IssuedScreen
 from kiosk.ui.pin import PinDialog
@@ -213,8 +213,13 @@ class DeskPages(QObject):
 
     @Slot()
     def refresh_attendees(self) -> None:
+        """The first lines on screen (a read of at most ``SHOWN`` + 1 lines stays fast at any size); the counts for
+        the whole list come from the replica's counters."""
         rows = self.controller.attendees(
-            self.attendees.query.text(), self.attendees.state_filter, self.attendees.ticket_type_filter
+            self.attendees.query.text(),
+            self.attendees.state_filter,
+            self.attendees.ticket_type_filter,
+            limit=SHOWN + 1,
         )
         self.attendees.show_rows(rows)
 
@@ -223,10 +228,12 @@ class DeskPages(QObject):
         desk = self.controller.box_office
         if desk is None:
             return
-        rows = self.controller.attendees(
-            self.attendees.query.text(), self.attendees.state_filter, self.attendees.ticket_type_filter
+        query, state, ticket_type = (
+            self.attendees.query.text(),
+            self.attendees.state_filter,
+            self.attendees.ticket_type_filter,
         )
-        desk.export_attendees(rows)
+        desk.export_attendees(lambda: self.controller.attendees(query, state, ticket_type))
         self.attendees.show_notice("Exporting…")
 
     @Slot()
