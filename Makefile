@@ -4,7 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck check clean
+PACKAGE_STAMP := $(VENV)/.package-stamp
+DIST := build/dist
+
+.PHONY: demo test lint typecheck check clean package package-smoke
 
 $(STAMP): pyproject.toml
 	@scripts/system-deps.sh
@@ -21,6 +24,18 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
+# The kiosk as a one-folder app (PyInstaller), and a smoke run of it offscreen (CI runs both).
+$(PACKAGE_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[server,kiosk,dev,package]'
+	@touch $(PACKAGE_STAMP)
+
+package: $(PACKAGE_STAMP)
+	$(VENV)/bin/pyinstaller packaging/usher-kiosk.spec --noconfirm --log-level WARN \
+		--distpath $(DIST) --workpath build/pyinstaller
+
+package-smoke: package
+	scripts/package-smoke.sh $(DIST)/usher-kiosk/usher-kiosk
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -29,4 +44,4 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build

@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from shared.clock import SystemClock
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns what matters
     data_dir = DataDir(args.data_dir or default_data_dir())
     settings = data_dir.load_settings()
     if args.camera:
@@ -89,11 +90,34 @@ def run(args: argparse.Namespace) -> int:
     else:
         window.show()
     controller.start()
+    _close_on_signals(window)
     if args.exit_after is not None:
         from PySide6.QtCore import QTimer
 
+        from kiosk.camera.decoders import make_decoder
+
+        make_decoder(settings.decoder)  # a smoke run also proves that the decoders load (a packaged app's imports)
+        print(f"usher kiosk: main window open ({window.width()}x{window.height()}), decoder {settings.decoder} loaded")
+        sys.stdout.flush()
         QTimer.singleShot(round(args.exit_after * 1000), window.force_close)
     return int(app.exec())
+
+
+def _close_on_signals(window: object) -> None:
+    """Ctrl-C (SIGINT) and SIGTERM close the window cleanly: camera, sync and replica shut down. Qt's event loop
+    does not run Python code by itself, so a timer gives the interpreter a moment to see the signal."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def close(_signal: int, _frame: object) -> None:
+        window.force_close()  # type: ignore[attr-defined]
+
+    signal.signal(signal.SIGINT, close)
+    signal.signal(signal.SIGTERM, close)
+    timer = QTimer(window)  # type: ignore[arg-type]
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -99,6 +99,8 @@ class KioskSettings:
     work_offline: bool = False
     locked: bool = False  # kiosk lock: full screen, staff tools behind the PIN
     sounds: bool = True
+    self_check_in: bool = False  # the guest-facing screen; only the staff PIN leaves it
+    printer: str = ""  # "" the system's default printer (else a PDF), "pdf" always a PDF, or a printer's name
 
     @property
     def occurrences(self) -> frozenset[uuid.UUID]:

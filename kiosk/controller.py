@@ -7,7 +7,9 @@ lives on the UI thread and keeps the slow work off it:
   its 2-second timeout, and scans are decided one after another in the order they came;
 - sync rounds run on the "usher-sync" thread (``kiosk.sync.engine``);
 - the camera reads and decodes on the "usher-camera" thread (``kiosk.camera.worker``);
-- pairing runs on a short-lived Python thread.
+- pairing runs on a short-lived Python thread;
+- the box office's sales, allotment calls, printing and exports run on the "usher-desk" thread
+  (``kiosk.boxoffice.controller``).
 
 What is on disk (settings, credentials, replica) is in a ``DataDir``; time comes from an injected ``Clock``.
 """
@@ -27,15 +29,17 @@ from typing import Protocol
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
+from kiosk.boxoffice.controller import BoxOffice
 from kiosk.camera.worker import CameraScanner
 from kiosk.checkin.model import Scan, ScanSource, Verdict
 from kiosk.checkin.service import CheckInService, Redeemer
-from kiosk.checkin.wording import VerdictView, describe
+from kiosk.checkin.wording import VerdictView, describe, describe_for_guest
 from kiosk.config import Credentials, DataDir, KioskSettings, check_pin, hash_pin
 from kiosk.scanning.wedge import KeyboardWedgeDetector
 from kiosk.sound import SoundPlayer
+from kiosk.store.attendees import AttendeeState
 from kiosk.store.replica import Replica
-from kiosk.store.rows import Conflict, Counters, OccurrenceRow, TicketRow
+from kiosk.store.rows import AttendeeRow, Conflict, Counters, OccurrenceRow, TicketRow
 from kiosk.sync.engine import SyncEngine, SyncStatus
 from kiosk.sync.runner import ClockOffsetHolder, SyncRunner
 from kiosk.sync.transport import SyncTransport
@@ -113,6 +117,7 @@ class _Device:
     thread: QThread
     connection: ServerConnection | None
     engine: SyncEngine | None
+    desk: BoxOffice
 
 
 class Controller(QObject):
@@ -128,6 +133,7 @@ class Controller(QObject):
     notice = Signal(str)  # a short message for staff ("Undone: ...", "Nothing to undo")
     pairing_failed = Signal(str)
     locked_changed = Signal(bool)
+    self_check_in_changed = Signal(bool)
     _check_requested = Signal(object, object, object)
     _paired = Signal(object)
     _pairing_error = Signal(str)
@@ -248,6 +254,21 @@ class Controller(QObject):
             clock_offset=offset,
             on_unreachable=engine.report_unreachable if engine is not None else lambda _m: None,
         )
+        desk = BoxOffice(
+            replica,
+            signing_key=credentials.signing_key,
+            clock=self.clock,
+            clock_offset=offset,
+            online=engine.use_server if engine is not None else lambda: False,
+            sync_now=engine.sync_now if engine is not None else lambda: None,
+            check_in=lambda token: self.submit(token, ScanSource.DESK),
+            check_pin=self.check_pin,
+            desk=getattr(connection, "desk", None),
+            out_dir=self.data_dir.root,
+            printer=lambda: self.settings.printer,
+            tz=self.tz,
+            parent=self,
+        )
         worker = CheckWorker(service)
         thread = QThread()
         thread.setObjectName("usher-check")
@@ -256,7 +277,7 @@ class Controller(QObject):
         worker.decided.connect(self.on_decided)
         worker.failed.connect(self.notice)
         thread.start()
-        self.device = _Device(credentials, replica, offset, service, worker, thread, connection, engine)
+        self.device = _Device(credentials, replica, offset, service, worker, thread, connection, engine, desk)
         if engine is not None:
             engine.status_changed.connect(self.on_sync_status_changed)
             engine.progress.connect(self.sync_progress)
@@ -274,6 +295,7 @@ class Controller(QObject):
         self._check_requested.disconnect(device.worker.check)
         device.thread.quit()
         device.thread.wait()
+        device.desk.shutdown()
         if device.connection is not None:
             device.connection.close()
         device.replica.close()
@@ -333,7 +355,8 @@ class Controller(QObject):
 
     @Slot(object)
     def on_decided(self, verdict: Verdict) -> None:
-        presentation = Presentation(verdict, describe(verdict, self.tz))
+        words = describe_for_guest if self.settings.self_check_in else describe
+        presentation = Presentation(verdict, words(verdict, self.tz))
         self.last_presentation = presentation
         if self.settings.sounds:
             self._sound.play(presentation.view.tone)
@@ -434,6 +457,58 @@ class Controller(QObject):
             raise ValueError("the staff PIN must be at least 4 digits")
         self.settings.pin_hash = hash_pin(pin)
         self.data_dir.save_settings(self.settings)
+
+    @property
+    def box_office(self) -> BoxOffice | None:
+        return self.device.desk if self.device is not None else None
+
+    @property
+    def sells(self) -> bool:
+        """Whether this kiosk is a box office (its role from pairing): the sales screens show only then."""
+        return self.device is not None and self.device.credentials.role == wire.DeviceRole.BOX_OFFICE.value
+
+    def served_occurrences(self) -> list[OccurrenceRow]:
+        served = self.settings.occurrences
+        return [o for o in self.occurrences() if o.id in served]
+
+    def attendees(
+        self,
+        query: str = "",
+        state: AttendeeState | None = None,
+        ticket_type_id: uuid.UUID | None = None,
+        *,
+        limit: int | None = None,
+    ) -> list[AttendeeRow]:
+        """The organizer's attendee list of the served occurrences, from the replica."""
+        if self.device is None:
+            return []
+        return self.device.replica.attendees(
+            self.settings.occurrences, query=query, state=state, ticket_type_id=ticket_type_id, limit=limit
+        )
+
+    # --- self-check-in --------------------------------------------------------------------------------------------
+
+    def enter_self_check_in(self) -> bool:
+        """Turn the kiosk guest-facing. Needs a staff PIN to be set (it is the only way back). False if none is."""
+        if not self.has_pin:
+            self.notice.emit("Set a staff PIN first: it is the only way out of self-check-in")
+            return False
+        self.settings.self_check_in = True
+        self.settings.direction = Direction.ENTRY.value
+        self.data_dir.save_settings(self.settings)
+        self.self_check_in_changed.emit(True)
+        return True
+
+    def leave_self_check_in(self, pin: str) -> bool:
+        """Back to the staff screens, with the staff PIN only."""
+        if not self.settings.self_check_in:
+            return True
+        if not check_pin(pin, self.settings.pin_hash):
+            return False
+        self.settings.self_check_in = False
+        self.data_dir.save_settings(self.settings)
+        self.self_check_in_changed.emit(False)
+        return True
 
     def set_locked(self, locked: bool) -> None:
         self.settings.locked = locked

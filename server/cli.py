@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from server.config import get_settings
 from server.db.engine import create_db_engine, create_session_factory
@@ -112,7 +113,7 @@ def cmd_generate_occurrences(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from server.demo import run_demo
 
-    return run_demo(host=args.host, port=args.port, fresh=args.fresh)
+    return run_demo(host=args.host, port=args.port, fresh=args.fresh, output=args.output)
 
 
 def _run_jobs(*, deliver_mail: bool) -> None:
@@ -188,10 +189,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("sweep", cmd_sweep, "Release the tickets of every expired hold and exit.")
 
-    demo = add("demo", cmd_demo, "Run the server on the embedded SQLite default with demo data.")
+    demo = add(
+        "demo",
+        cmd_demo,
+        "Run the server on the embedded SQLite default with demo data, and a kiosk paired with it (with a display).",
+    )
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--fresh", action="store_true", help="start from an empty demo database")
+    demo.add_argument(
+        "--output", type=Path, default=None, help="where the demo tickets and the kiosk's data go (./demo-output)"
+    )
 
     kiosk = add("kiosk", cmd_kiosk, "Open the door kiosk (PySide6): pairing, then check-in by camera, scanner or code.")
     from kiosk.app import add_arguments  # light: argparse and paths only; Qt loads when the kiosk runs

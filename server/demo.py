@@ -1,4 +1,5 @@
-"""``usher demo``: the server on the embedded SQLite default, seeded with a demo organization.
+"""``usher demo``: the server on the embedded SQLite default, seeded with a demo organization, and with a display a
+kiosk paired with it, scanning a video of demo tickets (``server.demo_door``); without one, the server alone.
 
 The seed goes through the same services as the API, so the demo data obeys every rule real data does.
 Running the demo again reuses the seeded organization and prints a fresh admin token (tokens are stored hashed,
@@ -22,6 +23,15 @@ from server.config import Environment, Settings
 from server.db.engine import create_db_engine, create_session_factory
 from server.db.migrate import upgrade
 from server.db.types import utcnow
+from server.demo_door import (
+    TONIGHT,
+    DemoTicket,
+    Tonight,
+    ensure_tonight,
+    issue_demo_tickets,
+    pair_demo_kiosk,
+    write_camera_video,
+)
 from server.events import scheduling
 from server.events import service as events_service
 from server.events.schemas import DefinitionCreate, OccurrenceCreate, TicketTypeCreate
@@ -264,20 +274,138 @@ def prepare_demo(*, database_url: str, fresh: bool) -> DemoSeed:
         engine.dispose()
 
 
-def run_demo(*, host: str, port: int, fresh: bool) -> int:
+def has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def prepare_door(
+    *, database_url: str, seed: DemoSeed, settings: Settings, out: Path
+) -> tuple[Tonight, list[DemoTicket]]:
+    """Tonight's occurrence and the demo tickets (PNG and PDF files in ``out``)."""
+    engine = create_db_engine(database_url, pool_size=1)
+    try:
+        with create_session_factory(engine)() as session:
+            now = utcnow()
+            tonight = ensure_tonight(session=session, org_id=seed.org_id, timezone=DEMO_TIMEZONE, now=now)
+            tickets = issue_demo_tickets(
+                session=session,
+                org_id=seed.org_id,
+                tonight=tonight,
+                out=out,
+                secret_key=settings.secret_key.get_secret_value(),
+                now=now,
+            )
+            return tonight, tickets
+    finally:
+        engine.dispose()
+
+
+def run_demo(*, host: str, port: int, fresh: bool, output: Path | None = None) -> int:
+    """Seed, serve, and (with a display) open a kiosk paired with this server, scanning a video of the demo tickets.
+    Ctrl-C stops both."""
     import uvicorn
 
     from server.app import create_app
 
     database_url = demo_database_url()
     seed = prepare_demo(database_url=database_url, fresh=fresh)
+    settings = Settings(database_url=database_url, environment=Environment.DEVELOPMENT)
+    out = (output or Path("demo-output")).resolve()
+    tonight, tickets = prepare_door(database_url=database_url, seed=seed, settings=settings, out=out / "tickets")
     base_url = f"http://{host}:{port}"
-    print("\nUsher demo")
+    local = tonight.start_at.astimezone(ZoneInfo(tonight.timezone))
+    print("\nUsher demo", flush=True)
     print(f"  database      {database_url}{' (new)' if seed.created else ' (reused; --fresh starts over)'}")
     print(f"  API docs      {base_url}/docs")
     print(f"  guest search  {base_url}/api/v1/public/{seed.org_slug}/occurrences")
     print(f"  admin token   {seed.admin_token}")
-    print("                (shown once; send it as 'Authorization: Bearer <token>')\n")
-    settings = Settings(database_url=database_url, environment=Environment.DEVELOPMENT)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    print("                (shown once; send it as 'Authorization: Bearer <token>')")
+    print(f"  tonight       {TONIGHT}, {local:%H:%M} {tonight.timezone}, doors open")
+    print(f"                occurrence {tonight.occurrence_id}")
+    print(f"  demo tickets  {out / 'tickets'}")
+    print(f"                {', '.join(t.name for t in tickets)}: a PNG and a PDF each, to hold up to a camera")
+    print("                or open on a phone; all-demo-tickets.pdf has them all", flush=True)
+    app = create_app(settings)
+    if not has_display():
+        print(
+            "\n  No display (neither DISPLAY nor WAYLAND_DISPLAY is set): running the server alone, without the kiosk."
+            f"\n  On a machine with a screen: usher kiosk --server {base_url}\n",
+            flush=True,
+        )
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return 0
+    return _serve_with_kiosk(
+        app, host=host, port=port, base_url=base_url, seed=seed, tonight=tonight, out=out, tickets=tickets
+    )
+
+
+def _serve_with_kiosk(
+    app: object,
+    *,
+    host: str,
+    port: int,
+    base_url: str,
+    seed: DemoSeed,
+    tonight: Tonight,
+    out: Path,
+    tickets: list[DemoTicket],
+) -> int:
+    """The server on a thread of this process (so the kiosk can pair through its real endpoint first), the kiosk in
+    a process of its own. Ctrl-C, or closing the kiosk window, stops both."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, name="usher-demo-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            print(f"  the server did not start on {base_url} (is the port taken?)", file=sys.stderr)
+            return 1
+        time.sleep(0.05)
+    video = write_camera_video(tickets, out / "tickets" / "demo-camera.mp4")
+    kiosk_dir = out / "kiosk"
+    shutil.rmtree(kiosk_dir, ignore_errors=True)
+    camera = f"file:{video}?loop&fps=10"
+    device = pair_demo_kiosk(
+        base_url=base_url, admin_token=seed.admin_token, tonight=tonight, data_dir=kiosk_dir, camera=camera
+    )
+    print(f"  kiosk         paired as {device!r} (box office) through {base_url}, serving tonight at the Terrace gate")
+    print(f"                its camera plays {video.name} (the demo tickets, one after another)")
+    print(f"                its data: {kiosk_dir}")
+    print("\n  Ctrl-C stops the server and the kiosk.\n", flush=True)
+    kiosk = subprocess.Popen(  # noqa: S603 (this Python, our own command)
+        [sys.executable, "-m", "server.cli", "kiosk", "--data-dir", str(kiosk_dir)]
+    )
+    stopping = False
+
+    def stop(*_args: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping and kiosk.poll() is None and thread.is_alive():
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if kiosk.poll() is None:
+            kiosk.terminate()
+            try:
+                kiosk.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                kiosk.kill()
+                kiosk.wait()
+        server.should_exit = True
+        thread.join(timeout=15)
+    print("  demo stopped: the server and the kiosk are down", flush=True)
     return 0

@@ -18,6 +18,7 @@ class ScanSource(StrEnum):
     WEDGE = "wedge"  # a USB barcode scanner typing into the kiosk
     TYPED = "typed"  # staff typed a confirmation code
     SEARCH = "search"  # staff picked the attendee from a search
+    DESK = "desk"  # the box office checked in a ticket it just sold
 
 
 class DecidedBy(StrEnum):

@@ -111,3 +111,23 @@ def describe(verdict: Verdict, tz: tzinfo | None = None) -> VerdictView:
     if outcome.holder_name:
         lines.insert(0, outcome.holder_name)
     return VerdictView(Tone.RED, headline, tuple(lines))
+
+
+def describe_for_guest(verdict: Verdict, tz: tzinfo | None = None) -> VerdictView:
+    """The self-check-in screen's words: addressed to the guest, friendly, and with nothing meant for staff (no
+    admission notes, no other gates). Anything but a welcome sends the guest to a person."""
+    staff = describe(verdict, tz)
+    outcome = verdict.outcome
+    if outcome.ok:
+        first = (outcome.holder_name or "").split(" ")[0]
+        headline = f"Welcome, {first}!" if first else "Welcome!"
+        type_name = verdict.ticket_type_name or outcome.ticket_type_name
+        return VerdictView(Tone.GREEN, headline, tuple(x for x in (type_name, "Enjoy the evening.") if x))
+    see_staff = "Please see a member of staff at the desk."
+    if outcome.reason is RefusalReason.ALREADY_CHECKED_IN:
+        return VerdictView(Tone.AMBER, "This ticket was already used", (see_staff,))
+    if outcome.reason in (RefusalReason.TOO_EARLY, RefusalReason.TOO_LATE):
+        return VerdictView(Tone.RED, "Not now, sorry", (*staff.lines, see_staff))
+    if outcome.reason is RefusalReason.WRONG_OCCURRENCE:
+        return VerdictView(Tone.RED, "This ticket is for another event", (*staff.lines, see_staff))
+    return VerdictView(Tone.RED, "Sorry, we could not check you in", (see_staff,))

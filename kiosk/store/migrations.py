@@ -50,6 +50,28 @@ STEPS: Sequence[Sequence[Step]] = (
     ),
     # 2: staff tools: which conflicts (pulled, or an upload the server rejected) staff have dealt with
     ("CREATE TABLE handled_conflicts (key TEXT PRIMARY KEY, handled_at INTEGER NOT NULL)",),
+    # 3: the box office: shifts, sales (each one outbox entry: its state is the outbox row's) and the tickets they
+    # issued, which the replica's reads merge with the server's until the server sends them back
+    (
+        """CREATE TABLE shifts (
+            id TEXT PRIMARY KEY, opened_at INTEGER NOT NULL, closed_at INTEGER,
+            opening_float_cents INTEGER NOT NULL DEFAULT 0)""",
+        """CREATE TABLE sales (
+            order_id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, basket_id TEXT NOT NULL, shift_id TEXT,
+            occurrence_id TEXT NOT NULL, ticket_type_id TEXT NOT NULL, ticket_type_name TEXT NOT NULL,
+            quantity INTEGER NOT NULL, total_cents INTEGER NOT NULL, currency TEXT NOT NULL, method TEXT NOT NULL,
+            tendered_cents INTEGER, change_cents INTEGER NOT NULL DEFAULT 0, terminal_reference TEXT, email TEXT,
+            path TEXT NOT NULL, allotment_id TEXT, allotment_seats INTEGER NOT NULL DEFAULT 0,
+            reflected INTEGER NOT NULL DEFAULT 0, made_at INTEGER NOT NULL)""",
+        "CREATE INDEX ix_sales_shift_id ON sales (shift_id)",
+        "CREATE INDEX ix_sales_allotment_id ON sales (allotment_id)",
+        """CREATE TABLE sold_tickets (
+            id TEXT PRIMARY KEY, order_id TEXT NOT NULL, occurrence_id TEXT NOT NULL, ticket_type_id TEXT NOT NULL,
+            code TEXT NOT NULL, token TEXT NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL,
+            price_cents INTEGER NOT NULL)""",
+        "CREATE INDEX ix_sold_tickets_code ON sold_tickets (code)",
+        "CREATE INDEX ix_sold_tickets_order_id ON sold_tickets (order_id)",
+    ),
 )
 
 LATEST = len(STEPS)

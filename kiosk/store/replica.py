@@ -31,10 +31,22 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from kiosk.store.attendees import AttendeeState, attendee_list
 from kiosk.store.db import open_engine, writer
 from kiosk.store.migrations import migrate
-from kiosk.store.rows import Attempt, Conflict, Counters, LocalPassage, OccurrenceRow, OutboxEntry, TicketRow
+from kiosk.store.rows import (
+    Attempt,
+    AttendeeRow,
+    Conflict,
+    Counters,
+    LocalPassage,
+    OccurrenceRow,
+    OutboxEntry,
+    TicketRow,
+)
+from kiosk.store.sales import SalesStore
 from shared import wire
+from shared.boxoffice import format_money
 from shared.codes import normalize_confirmation_code
 from shared.passages import Direction, Passage
 from shared.qrtoken import Keyring
@@ -59,6 +71,23 @@ class Replica:
         self._keyring: Keyring | None = None
         self._pulls = 0  # pages applied through this object: the server-side counts are cached per value
         self._counts_cache: tuple[int, dict[str, tuple[int, int, int]] | None] = (-1, None)
+
+    @property
+    def sales(self) -> SalesStore:
+        """The box office's tables: what it sells from, its sales and the tickets they issued, its shifts."""
+        return SalesStore(self)
+
+    def attendees(
+        self,
+        occurrence_ids: Iterable[uuid.UUID],
+        *,
+        query: str = "",
+        state: AttendeeState | None = None,
+        ticket_type_id: uuid.UUID | None = None,
+        limit: int | None = None,
+    ) -> list[AttendeeRow]:
+        """The organizer's attendee list (``kiosk.store.attendees``)."""
+        return attendee_list(self, occurrence_ids, query=query, state=state, ticket_type_id=ticket_type_id, limit=limit)
 
     @classmethod
     def open(cls, path: Path, *, synchronous: str = "FULL") -> Replica:
@@ -103,6 +132,15 @@ class Replica:
         with self._write() as c:
             raw = c.connection.driver_connection
             wire.apply_pull_page(raw, page)  # type: ignore[arg-type]
+            allotment_ids = [row[0] for row in page.tables.get(wire.ALLOTMENTS.name, ())]
+            if allotment_ids:
+                # The server's figures for these allotments now include every sale of them it had applied.
+                c.exec_driver_sql(
+                    f"""UPDATE sales SET reflected = 1 WHERE reflected = 0
+                    AND allotment_id IN ({_placeholders(allotment_ids)})
+                    AND seq IN (SELECT seq FROM outbox WHERE state = 'applied')""",  # noqa: S608
+                    tuple(allotment_ids),
+                )
             if meta:
                 _set_meta(c, meta)
         with self._lock:
@@ -257,8 +295,14 @@ class Replica:
                 """,  # noqa: S608 (placeholders only)
                 ids,
             ).one()
+            local_sold = int(
+                c.exec_driver_sql(
+                    f"SELECT count(*) FROM ({_LOCAL_SOLD}) WHERE status = 'confirmed' AND occurrence_id IN ({marks})",  # noqa: S608
+                    ids,
+                ).scalar_one()
+            )
         return Counters(
-            sold=sold,
+            sold=sold + local_sold,
             checked_in=checked_in + int(merged_in) - int(server_in),
             inside=inside + int(merged_inside) - int(server_inside),
         )
@@ -439,10 +483,17 @@ class Replica:
         with self._write() as c:
             settled = 0
             for result in final:
-                settled += c.exec_driver_sql(
+                changed = c.exec_driver_sql(
                     "UPDATE outbox SET state = ?, result = ? WHERE seq = ? AND id = ? AND state = 'pending'",
                     (result.status.value, json.dumps(wire.encode_result(result)), result.seq, result.id.hex),
                 ).rowcount
+                settled += changed
+                if changed and "seats_from_allotment" in result.data:
+                    # How many seats of the sale the server took from the allotment (the rest came from capacity).
+                    c.exec_driver_sql(
+                        "UPDATE sales SET allotment_seats = ? WHERE seq = ?",
+                        (int(result.data["seats_from_allotment"]), result.seq),
+                    )
             settled += c.exec_driver_sql(
                 "UPDATE outbox SET state = 'applied' WHERE seq <= ? AND state = 'pending'", (response.last_applied_seq,)
             ).rowcount
@@ -463,8 +514,11 @@ class Replica:
         device = device_id.hex if device_id is not None else None
         with self._read() as c:
             pulled = c.exec_driver_sql(
-                f"""SELECT k.*, t.name AS holder_name FROM (SELECT 'conflict:' || id AS key, * FROM conflicts) k
+                f"""SELECT k.*, t.name AS holder_name, s.ticket_type_name, s.quantity, s.total_cents, s.currency,
+                    s.method
+                FROM (SELECT 'conflict:' || id AS key, * FROM conflicts) k
                 LEFT JOIN tickets t ON t.id = k.ticket_id
+                LEFT JOIN outbox ob ON ob.id = k.mutation_id LEFT JOIN sales s ON s.seq = ob.seq
                 WHERE k.resolved_at IS NULL AND (? IS NULL OR k.device_id = ? OR k.other_device_id = ?)
                 {handled_clause}""",  # noqa: S608
                 (device, device, device),
@@ -473,16 +527,20 @@ class Replica:
                 Conflict(
                     key=row["key"],
                     kind=row["kind"],
-                    summary=conflict_summary(row["kind"], row["holder_name"]),
-                    details=row["detail"],
+                    summary=_sale_summary(row) or conflict_summary(row["kind"], row["holder_name"]),
+                    details=_refund_words(row, row["detail"]),
                     reported_at=at_ms(row["detected_at"]),
                     ticket_id=None if row["ticket_id"] is None else uuid.UUID(hex=row["ticket_id"]),
                 )
                 for row in pulled
             ]
+            # An upload the server refused; a refused sale is shown once, by the conflict the server reports for it.
             rejected = c.exec_driver_sql(
-                f"""SELECT k.* FROM (SELECT 'rejected:' || seq AS key, * FROM outbox WHERE state = 'rejected') k
-                WHERE 1 = 1 {handled_clause}"""  # noqa: S608
+                f"""SELECT k.*, s.ticket_type_name, s.quantity, s.total_cents, s.currency, s.method
+                FROM (SELECT 'rejected:' || seq AS key, * FROM outbox WHERE state = 'rejected') k
+                LEFT JOIN sales s ON s.seq = k.seq
+                WHERE k.id NOT IN (SELECT mutation_id FROM conflicts WHERE mutation_id IS NOT NULL)
+                {handled_clause}"""  # noqa: S608
             ).mappings()
             for row in rejected:
                 result = json.loads(row["result"] or "{}")
@@ -490,8 +548,9 @@ class Replica:
                     Conflict(
                         key=row["key"],
                         kind=f"rejected_{row['kind']}",
-                        summary=f"Upload refused by the server ({result.get('code') or 'rejected'})",
-                        details=result.get("message") or "",
+                        summary=_sale_summary(row, result.get("code"))
+                        or f"Upload refused by the server ({result.get('code') or 'rejected'})",
+                        details=_refund_words(row, result.get("message") or ""),
                         reported_at=at_ms(row["created_at"]),
                     )
                 )
@@ -531,7 +590,19 @@ class Replica:
 
 # --- helpers -----------------------------------------------------------------------------------------------------
 
-_TICKET_SELECT = "SELECT t.*, tt.name AS type_name FROM tickets t LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id"
+# The server's tickets, and the tickets this kiosk sold that the server has not sent back yet (canceled once the
+# server rejected their sale): a sale is searchable and admissible here the moment it is made.
+_TICKET_COLUMNS = "id, occurrence_id, ticket_type_id, status, code, name, email, notes, revoked, token_issued_at"
+_LOCAL_SOLD = """SELECT s.id, s.occurrence_id, s.ticket_type_id,
+        CASE WHEN o.state = 'rejected' THEN 'canceled' ELSE 'confirmed' END AS status,
+        s.code, s.name, s.email, '[]' AS notes, 0 AS revoked, NULL AS token_issued_at
+    FROM sold_tickets s JOIN sales sa ON sa.order_id = s.order_id LEFT JOIN outbox o ON o.seq = sa.seq
+    WHERE NOT EXISTS (SELECT 1 FROM tickets x WHERE x.id = s.id)"""
+ALL_TICKETS = f"(SELECT {_TICKET_COLUMNS} FROM tickets UNION ALL {_LOCAL_SOLD})"  # noqa: S608 (constants)
+_TICKET_SELECT = (
+    f"SELECT t.*, tt.name AS type_name FROM {ALL_TICKETS} t"  # noqa: S608 (constants)
+    " LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id"
+)
 
 _CONFLICT_WORDS = {
     "duplicate_entry": "Entered twice: also admitted at another gate",
@@ -540,6 +611,25 @@ _CONFLICT_WORDS = {
     "over_capacity": "Sale over capacity: refund it",
     "sale_adjusted": "Sale accepted with a new confirmation code",
 }
+
+
+def _sale_summary(row: Any, code: str | None = None) -> str | None:
+    """A refused sale in the desk's words: what was sold, and why the server said no."""
+    if row["quantity"] is None:
+        return None
+    reason = {"over_capacity": "no seats were left"}.get(code or row.get("kind") or "", "the server refused it")
+    return f"Sale of {row['quantity']} x {row['ticket_type_name']} refused: {reason}"
+
+
+def _refund_words(row: Any, detail: str) -> str:
+    """What to do about a refused sale: refund it, by the way it was paid."""
+    if row["quantity"] is None:
+        return detail
+    amount = format_money(int(row["total_cents"]), row["currency"])
+    how = {"cash": f"Refund {amount} in cash", "card_terminal": f"Refund {amount} on the card terminal"}.get(
+        row["method"], "Complimentary: nothing to refund; take the tickets back"
+    )
+    return f"{how}, or offer the waitlist. {detail}".strip()
 
 
 def conflict_summary(kind: str, holder_name: str | None) -> str:

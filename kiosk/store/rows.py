@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from shared import wire
 from shared.checkin import CheckInOutcome, OccurrenceSnapshot, TicketSnapshot
 from shared.passages import Direction
 
@@ -120,3 +121,101 @@ class LocalPassage:
     gate: str
     device_id: uuid.UUID
     annulled_at: datetime | None = None
+
+
+# --- the box office ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketTypeRow:
+    """A ticket type as the desk sells it: price, limits and window from the replica (the counts sold do not
+    travel: the allotment stands in for them)."""
+
+    id: uuid.UUID
+    event_id: uuid.UUID
+    name: str
+    price_cents: int
+    currency: str
+    status: str
+    min_quantity: int = 1
+    max_quantity: int = 10
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SaleFacts:
+    """What the box-office rules decide an offline sale of one occurrence on."""
+
+    occurrence: OccurrenceRow
+    definition_status: str
+    occurrence_status: str
+    fees: dict[str, Any] | None
+    ticket_types: tuple[TicketTypeRow, ...]
+
+
+@dataclass(frozen=True)
+class SaleToRecord:
+    """One sale of a basket (one ticket type), as the desk made it: the wire mutation that uploads it and what the
+    shift report and the receipt need."""
+
+    mutation: wire.SaleMutation
+    ticket_type_name: str
+    total_cents: int
+    currency: str
+    per_ticket_cents: tuple[int, ...]
+    change_cents: int
+    path: str  # shared.boxoffice.SalePath
+    allotment_seats: int
+
+
+@dataclass(frozen=True)
+class SaleState:
+    """A recorded sale as the outbox knows it: ``pending`` (not uploaded yet), ``applied`` or ``rejected``."""
+
+    order_id: uuid.UUID
+    seq: int
+    state: str
+    code: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    """A ticket this desk sold: what the receipt, the screen and the printer show."""
+
+    id: uuid.UUID
+    order_id: uuid.UUID
+    occurrence_id: uuid.UUID
+    ticket_type_id: uuid.UUID
+    ticket_type_name: str
+    code: str
+    token: str
+    name: str
+    email: str
+    price_cents: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class Shift:
+    id: uuid.UUID
+    opened_at: datetime
+    opening_float_cents: int
+    closed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AttendeeRow:
+    """A line of the organizer's attendee list. ``state``: ``checked_in``, ``not_yet`` or ``canceled``."""
+
+    ticket_id: uuid.UUID
+    occurrence_id: uuid.UUID
+    name: str
+    email: str
+    code: str | None
+    ticket_type: str
+    status: str
+    state: str
+    checked_in_at: datetime | None
+    gate: str | None

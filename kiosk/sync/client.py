@@ -3,8 +3,9 @@
 - ``pair``: exchange a one-time pairing code and this device's public key for its credentials.
 - ``DeviceApi``: one authenticated ``httpx.Client`` with the device token and the clock headers on every request;
   ``pull``/``push`` for the sync engine, ``redeem`` for the online check-in (with its own short timeout).
-- ``HttpConnection``: what the controller holds: one ``DeviceApi`` for the sync thread and another for the check
-  thread, so that a slow pull never delays a redeem and no client is shared between threads.
+- ``HttpConnection``: what the controller holds: one ``DeviceApi`` for the sync thread, another for the check
+  thread and a third for the box office's allotment calls, so that a slow pull never delays a redeem and no client
+  is shared between threads.
 
 The base URL and the ``httpx`` transport are injected, so tests talk to a real uvicorn server (or a mock transport).
 """
@@ -12,6 +13,7 @@ The base URL and the ``httpx`` transport are injected, so tests talk to a real u
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -152,6 +154,23 @@ class DeviceApi:
         except (wire.WireError, ValueError) as exc:
             raise TransportError(f"the server's push answer cannot be read: {exc}") from exc
 
+    # --- the box office's calls ------------------------------------------------------------------------------------
+
+    def request_allotment(self, request: wire.AllotmentRequest) -> wire.Allotment:
+        """Seats set aside for this desk to sell offline; ``TransportError`` with the server's code when they do
+        not fit (``409 sold_out``)."""
+        response = self._send(
+            "POST",
+            wire.Path.ALLOTMENTS,
+            content=wire.dumps(wire.encode_allotment_request(request)),
+            headers={"Content-Type": "application/json"},
+        )
+        return wire.decode_allotment(response.json())
+
+    def release_allotment(self, allotment_id: uuid.UUID) -> wire.Allotment:
+        """Give an allotment's unused seats back."""
+        return wire.decode_allotment(self._send("POST", wire.Path.release_allotment(allotment_id)).json())
+
     # --- the check-in path's call -----------------------------------------------------------------------------------
 
     def redeem(self, request: wire.RedeemRequest, *, timeout: float) -> wire.RedeemResponse:
@@ -182,10 +201,12 @@ class HttpConnection:
     ) -> None:
         self.transport = DeviceApi(credentials, clock=clock, offset=offset, transport=transport)
         self.redeemer = DeviceApi(credentials, clock=clock, offset=offset, transport=transport)
+        self.desk = DeviceApi(credentials, clock=clock, offset=offset, transport=transport)
 
     def close(self) -> None:
         self.transport.close()
         self.redeemer.close()
+        self.desk.close()
 
 
 def connector(

@@ -61,7 +61,7 @@ def shoot(widget: QWidget, out: Path, name: str) -> None:
     print(path)
 
 
-def paired(root: Path, door: SampleDoor, *, chosen: bool) -> DataDir:
+def paired(root: Path, door: SampleDoor, *, chosen: bool, role: str = "door_scanner") -> DataDir:
     data_dir = DataDir(root)
     data_dir.save_credentials(
         Credentials(
@@ -70,6 +70,7 @@ def paired(root: Path, door: SampleDoor, *, chosen: bool) -> DataDir:
             device_token="usherdev_sample",  # noqa: S106 (a sample kiosk that never talks to a server)
             signing_key=SigningKey.generate(),
             device_name="Terrace door",
+            role=role,
         )
     )
     settings = KioskSettings(occurrence_ids=[str(door.jazz)] if chosen else [], gate="Terrace door")
@@ -229,8 +230,96 @@ def main(argv: list[str]) -> int:
         dialog.reject()
     controller.settings.locked = False
     window.force_close()
+
+    desk_screens(out, root, door, clock)
     del app
     return 0
+
+
+def desk_screens(out: Path, root: Path, door: SampleDoor, clock: ManualClock) -> None:
+    """The box office (offline, inside a 20-seat allotment), the shift report, the attendee list and self-check-in."""
+    data_dir = paired(root / "desk", door, chosen=True, role="box_office")
+    replica = Replica.open(data_dir.replica_path)
+    allotment = row(
+        wire.ALLOTMENTS,
+        id=uuid.uuid5(door.jazz, "allotment").hex,
+        occurrence_id=door.jazz.hex,
+        seats=20,
+        seats_used=6,
+        status="active",
+    )
+    replica.apply_page(
+        wire.PullPage(server_time=door.start, cursor="z", more=False, tables={"allotments": [allotment]})
+    )
+    replica.close()
+    window, controller = window_for(data_dir, clock)
+    desk = controller.box_office
+    assert desk is not None
+    desk.open_shift(opening_float_cents=10_000)
+    window.scan.status.sync.on_status_changed(SyncStatus(online=True, last_success=clock.now(), initial_sync_done=True))
+    controller.frame_ready.emit(preview_image(ticket_frame(door.token(uuid.uuid4()), 5, "paper")))
+    shoot(window, out, "14-scan-box-office")
+
+    def sell(general: int, vip: int, method: str, *, tendered: str = "", slip: str = "", name: str = "") -> None:
+        window.desk.open_sale()
+        page = window.desk.sale
+        page.type_rows[0].quantity.setValue(vip)
+        page.type_rows[1].quantity.setValue(general)
+        {"cash": page.cash, "card": page.card, "comp": page.comp}[method].click()
+        page.tendered.setText(tendered)
+        page.terminal_reference.setText(slip)
+        page.name.setText(name)
+        wait_for(desk.sale_finished, page.sell_button.click)
+
+    sell(1, 0, "card", slip="4471")
+    sell(0, 1, "comp", name="Ines Duarte")
+    window.desk.open_sale()
+    page = window.desk.sale
+    page.type_rows[1].quantity.setValue(2)
+    page.type_rows[0].quantity.setValue(1)
+    page.name.setText("Tomás Silva")
+    page.email.setText("tomas@example.org")
+    page.tendered.setText("150")
+    shoot(window, out, "15-box-office-sale")
+    wait_for(desk.sale_finished, page.sell_button.click)
+    shoot(window, out, "16-issued-tickets")
+
+    window.desk.open_sale()
+    page = window.desk.sale
+    page.type_rows[1].quantity.setValue(10)
+    page.tendered.setText("250")
+    settle()
+    page.sell_button.click()
+    settle(300)
+    if window.desk.pin_dialog is not None:
+        window.desk.pin_dialog.reject()
+    shoot(window, out, "17-offline-beyond-allotment")
+
+    window.desk.open_report()
+    shoot(window, out, "18-shift-report")
+
+    window.desk.open_attendees()
+    window.desk.attendees.query.setText("an")
+    window.desk.refresh_attendees()
+    shoot(window, out, "19-attendees")
+
+    controller.settings.pin_hash = hash_pin("2468")
+    controller.enter_self_check_in()
+    window.overlay.dismiss()
+    frame = ticket_frame(door.token(uuid.uuid4()), 7, "phone")
+    controller.frame_ready.emit(preview_image(frame))
+    shoot(window, out, "20-self-check-in")
+    replica = Replica.open(data_dir.replica_path)
+    guest = next(
+        t
+        for t in replica.search("example.org", [door.jazz], limit=200)
+        if t.snapshot.status.value == "confirmed" and not replica.admitted(t.id)
+    )
+    replica.close()
+    wait_for(controller.verdict_ready, lambda: controller.submit(door.token(guest.id), ScanSource.CAMERA))
+    shoot(window, out, "21-self-check-in-welcome")
+    controller.settings.self_check_in = False
+    window.force_close()
 
 
 if __name__ == "__main__":

@@ -72,6 +72,8 @@ class ScanScreen(QWidget):
     undo_clicked = Signal()
     conflicts_clicked = Signal()
     settings_clicked = Signal()
+    sell_clicked = Signal()
+    attendees_clicked = Signal()
 
     def __init__(self, tz: tzinfo | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +104,8 @@ class ScanScreen(QWidget):
         self.undo_button = QPushButton("Undo last")
         self.conflicts_button = QPushButton("Conflicts")
         self.settings_button = QPushButton("Settings")
+        self.sell_button = QPushButton("Sell tickets")
+        self.attendees_button = QPushButton("Attendee list")
         self.status = StatusBar(tz)
 
         header = QHBoxLayout()
@@ -118,8 +122,10 @@ class ScanScreen(QWidget):
         tools = QGridLayout()
         tools.addWidget(self.search_button, 0, 0)
         tools.addWidget(self.undo_button, 0, 1)
-        tools.addWidget(self.conflicts_button, 1, 0)
-        tools.addWidget(self.settings_button, 1, 1)
+        tools.addWidget(self.sell_button, 1, 0)
+        tools.addWidget(self.attendees_button, 1, 1)
+        tools.addWidget(self.conflicts_button, 2, 0)
+        tools.addWidget(self.settings_button, 2, 1)
         side = QVBoxLayout()
         side.addWidget(prompt)
         side.addLayout(code_row)
@@ -153,6 +159,8 @@ class ScanScreen(QWidget):
         self.undo_button.clicked.connect(self.undo_clicked)
         self.conflicts_button.clicked.connect(self.conflicts_clicked)
         self.settings_button.clicked.connect(self.settings_clicked)
+        self.sell_button.clicked.connect(self.sell_clicked)
+        self.attendees_button.clicked.connect(self.attendees_clicked)
 
     def set_heading(self, heading: str, gate: str, direction: Direction) -> None:
         self.heading.setText(heading)

@@ -27,6 +27,7 @@ class SettingsScreen(QWidget):
     pin_entered = Signal(str)
     sync_now_clicked = Signal()
     change_setup_clicked = Signal()
+    self_check_in_clicked = Signal()
     back_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -52,6 +53,7 @@ class SettingsScreen(QWidget):
         self.pin_message.setObjectName("notice")
         self.sync_now = QPushButton("Sync now")
         self.change_setup = QPushButton("Change events or gate")
+        self.self_check_in = QPushButton("Self-check-in mode")
         self.back_button = QPushButton("Back to scanning")
         self.back_button.setObjectName("primary")
 
@@ -73,6 +75,7 @@ class SettingsScreen(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.sync_now)
         buttons.addWidget(self.change_setup)
+        buttons.addWidget(self.self_check_in)
         buttons.addStretch(1)
         buttons.addWidget(self.back_button)
         layout = QVBoxLayout(self)
@@ -93,6 +96,7 @@ class SettingsScreen(QWidget):
         self.set_pin.clicked.connect(self.on_set_pin_clicked)
         self.sync_now.clicked.connect(self.sync_now_clicked)
         self.change_setup.clicked.connect(self.change_setup_clicked)
+        self.self_check_in.clicked.connect(self.self_check_in_clicked)
         self.back_button.clicked.connect(self.back_clicked)
 
     def load(self, settings: KioskSettings, credentials: Credentials | None) -> None:

@@ -15,10 +15,12 @@ from kiosk.controller import Controller, Presentation, Screen
 from kiosk.store.rows import TicketRow
 from kiosk.sync.engine import SyncStatus
 from kiosk.ui.conflicts import ConflictsScreen
+from kiosk.ui.desk import DeskPages
 from kiosk.ui.pairing import PairingScreen
 from kiosk.ui.pin import PinDialog
 from kiosk.ui.scan import ScanScreen
 from kiosk.ui.search import SearchScreen
+from kiosk.ui.selfcheckin import SelfCheckInScreen
 from kiosk.ui.settings import SettingsScreen
 from kiosk.ui.setup import SetupScreen
 from kiosk.ui.style import APP_STYLESHEET
@@ -69,8 +71,20 @@ class MainWindow(QMainWindow):
         self.search = SearchScreen()
         self.conflicts = ConflictsScreen(tz)
         self.settings = SettingsScreen()
-        for page in (self.pairing, self.setup, self.scan, self.search, self.conflicts, self.settings):
+        self.self_check_in = SelfCheckInScreen()
+        for page in (
+            self.pairing,
+            self.setup,
+            self.scan,
+            self.search,
+            self.conflicts,
+            self.settings,
+            self.self_check_in,
+        ):
             self.stack.addWidget(page)
+        self.desk = DeskPages(
+            controller, self.stack, show_page=self._set_page, back_to_scanning=self.show_scan_page, tz=tz
+        )
         self.setCentralWidget(self.stack)
         self.overlay = VerdictOverlay(self.stack)
         self.wedge_filter = WedgeFilter(controller, self)
@@ -89,6 +103,9 @@ class MainWindow(QMainWindow):
         c.conflicts_changed.connect(self.scan.set_conflicts)
         c.frame_ready.connect(self.scan.preview.on_frame_ready)
         c.camera_error.connect(self.scan.preview.on_camera_error)
+        c.frame_ready.connect(self.self_check_in.preview.on_frame_ready)
+        c.camera_error.connect(self.self_check_in.preview.on_camera_error)
+        c.self_check_in_changed.connect(self.on_self_check_in_changed)
         c.notice.connect(self.on_notice)
         c.pairing_failed.connect(self.pairing.on_pairing_failed)
         c.locked_changed.connect(self.on_locked_changed)
@@ -100,6 +117,9 @@ class MainWindow(QMainWindow):
         self.scan.undo_clicked.connect(c.undo_last)
         self.scan.conflicts_clicked.connect(self.on_conflicts_clicked)
         self.scan.settings_clicked.connect(self.on_settings_clicked)
+        self.scan.sell_clicked.connect(self.on_sell_clicked)
+        self.scan.attendees_clicked.connect(self.on_attendees_clicked)
+        self.self_check_in.staff_clicked.connect(self.on_staff_clicked)
         self.search.query_changed.connect(self.on_query_changed)
         self.search.check_in_requested.connect(self.on_check_in_requested)
         self.search.back_clicked.connect(self.show_scan_page)
@@ -112,6 +132,7 @@ class MainWindow(QMainWindow):
         self.settings.pin_entered.connect(self.on_pin_entered)
         self.settings.sync_now_clicked.connect(c.sync_now)
         self.settings.change_setup_clicked.connect(c.change_setup)
+        self.settings.self_check_in_clicked.connect(self.on_self_check_in_clicked)
         self.settings.back_clicked.connect(self.show_scan_page)
         self.overlay.dismissed.connect(self.on_overlay_dismissed)
 
@@ -122,9 +143,10 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is None:
             return
-        if page is self.scan:
+        if page is self.scan or page is self.self_check_in:
             app.installEventFilter(self.wedge_filter)
-            self.scan.code.setFocus()
+            if page is self.scan:
+                self.scan.code.setFocus()
         else:
             app.removeEventFilter(self.wedge_filter)
 
@@ -140,12 +162,18 @@ class MainWindow(QMainWindow):
             self._set_page(self.setup)
         else:
             self.show_scan_page()
-        self.on_locked_changed(self.controller.settings.locked)
+        self.on_locked_changed(self.controller.settings.locked or self.controller.settings.self_check_in)
 
     @Slot()
     def show_scan_page(self) -> None:
+        """The door: the staff's scan page, or in self-check-in mode the guests' page."""
         served = self.controller.settings.occurrences
         titles = [o.title for o in self.controller.occurrences() if o.id in served]
+        if self.controller.settings.self_check_in:
+            self.self_check_in.set_event(" + ".join(titles))
+            self._set_page(self.self_check_in)
+            return
+        self.scan.sell_button.setVisible(self.controller.sells)
         self.scan.set_heading(
             " + ".join(titles) or "Check-in", self.controller.settings.gate, self.controller.direction
         )
@@ -173,6 +201,9 @@ class MainWindow(QMainWindow):
     def on_verdict_ready(self, presentation: Presentation) -> None:
         if self.stack.currentWidget() is self.search:
             self.show_scan_page()
+        if self.controller.settings.self_check_in:
+            self.overlay.show_view(presentation.view)
+            return
         self.scan.last.show_view(presentation.view)
         self.scan.notice.setText("")
         self.overlay.show_view(presentation.view)
@@ -215,7 +246,11 @@ class MainWindow(QMainWindow):
         self.controller.check_in_ticket(ticket)
 
     def _behind_pin(self, then: str) -> None:
-        """Open a staff page; in kiosk lock with a PIN set, only after the PIN."""
+        """Open a staff page; in kiosk lock with a PIN set, only after the PIN; in self-check-in mode only after the
+        PIN, which also leaves that mode."""
+        if self.controller.settings.self_check_in:
+            self.on_staff_clicked(then)
+            return
         if not (self.controller.settings.locked and self.controller.has_pin):
             self._open_staff_page(then)
             return
@@ -232,7 +267,13 @@ class MainWindow(QMainWindow):
             self.scan.notice.setText("Wrong PIN")
 
     def _open_staff_page(self, page: str) -> None:
-        if page == "settings":
+        if self.controller.settings.self_check_in:
+            return  # guests' screen: nothing behind it opens until the staff PIN has left the mode
+        if page == "sell":
+            self.desk.open_sale()
+        elif page == "attendees":
+            self.desk.open_attendees()
+        elif page == "settings":
             device = self.controller.device
             self.settings.load(self.controller.settings, device.credentials if device else None)
             self._set_page(self.settings)
@@ -247,6 +288,45 @@ class MainWindow(QMainWindow):
     @Slot()
     def on_conflicts_clicked(self) -> None:
         self._behind_pin("conflicts")
+
+    @Slot()
+    def on_sell_clicked(self) -> None:
+        self._behind_pin("sell")
+
+    @Slot()
+    def on_attendees_clicked(self) -> None:
+        self._behind_pin("attendees")
+
+    # --- self-check-in ----------------------------------------------------------------------------------------------
+
+    @Slot()
+    def on_self_check_in_clicked(self) -> None:
+        if not self.controller.enter_self_check_in():
+            self.settings.pin_message.setText("Set a staff PIN first: it is the only way out of self-check-in")
+
+    @Slot(bool)
+    def on_self_check_in_changed(self, on: bool) -> None:
+        self.overlay.dismiss()
+        if on and not self.isFullScreen():
+            self.showFullScreen()
+        elif not on and not self.controller.settings.locked and self.isFullScreen():
+            self.showNormal()
+        if self.controller.screen is Screen.SCAN:
+            self.show_scan_page()
+
+    def on_staff_clicked(self, then: str = "settings") -> None:
+        """The guests' screen's only way out: the staff PIN, always (a guest may find the button)."""
+        dialog = PinDialog("Staff PIN", self)
+        dialog.accepted.connect(lambda: self.on_staff_pin_accepted(dialog, then))
+        self.pin_dialog = dialog
+        dialog.open()
+
+    def on_staff_pin_accepted(self, dialog: PinDialog, then: str) -> None:
+        self.pin_dialog = None
+        if not self.controller.leave_self_check_in(dialog.value()):
+            self.self_check_in.hint.setText("Wrong PIN")
+            return
+        self._open_staff_page(then)
 
     @Slot(str)
     def on_conflict_handled(self, key: str) -> None:
@@ -282,7 +362,8 @@ class MainWindow(QMainWindow):
             self.overlay.setGeometry(self.stack.rect())
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
-        if self.controller.settings.locked and self.controller.has_pin and not self._closing:
+        guarded = self.controller.settings.locked or self.controller.settings.self_check_in
+        if guarded and self.controller.has_pin and not self._closing:
             event.ignore()  # a locked kiosk does not close from the door; staff unlock it in the settings
             return
         app = QApplication.instance()

@@ -1,8 +1,9 @@
 """Where the booking path asks the shared rules: may this sale happen now, and what does it cost.
 
-The ticket type's verdict is ``shared.lifecycle.can_purchase``; the quote is ``shared.pricing.build_quote`` with the
-event's fee policy; the total is spread over the tickets with ``shared.money.allocate_proportionally`` so that each
-ticket's ``price_paid_cents`` carries its share of the fee and the parts add up to the total exactly. This module only
+The ticket type's verdict is ``shared.lifecycle.can_purchase``; the quote is ``shared.boxoffice.price_tickets``
+(``shared.pricing.build_quote`` with the event's fee policy, the total spread over the tickets with
+``shared.money.allocate_proportionally`` so that each ticket's ``price_paid_cents`` carries its share of the fee and
+the parts add up to the total exactly): a kiosk prices an offline sale with the same function. This module only
 gathers the facts and maps verdicts to the API's error codes.
 """
 
@@ -12,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from shared.boxoffice import price_tickets
 from shared.enums import DefinitionStatus, OccurrenceStatus, SalesChannel, TicketTypeStatus
 from shared.lifecycle import PurchaseRefusal, SaleRefusal, TicketTypeSnapshot, can_purchase, occurrence_sale_refusal
 from shared.money import allocate_proportionally
-from shared.pricing import CurrencyMismatch, LineItem, build_quote, parse_fee_policy
+from shared.pricing import parse_fee_policy
 
 
 @dataclass(frozen=True)
@@ -131,18 +133,24 @@ def purchase_refusal(context: SaleContext, *, quantity: int, now: datetime, chan
 
 
 def quote(context: SaleContext, *, quantity: int, description: str) -> Quote:
+    """The price by ``shared.boxoffice.price_tickets``: the very function a kiosk prices an offline sale with."""
     fees = parse_fee_policy(context.definition_settings).unwrap()
-    priced = build_quote(lines=[LineItem(description, context.price_cents, quantity, context.currency)], fees=fees)
-    assert not isinstance(priced, CurrencyMismatch)  # one line, one currency
-    lines = tuple(QuoteLine(li.label, li.quantity, li.unit_price_cents, li.total_cents) for li in priced.lines)
+    priced = price_tickets(
+        unit_price_cents=context.price_cents,
+        quantity=quantity,
+        currency=context.currency,
+        fees=fees,
+        label=description,
+    )
+    line = QuoteLine(description, quantity, context.price_cents, priced.subtotal_cents)
     return Quote(
         currency=priced.currency,
-        lines=lines,
+        lines=(line,),
         subtotal_cents=priced.subtotal_cents,
         fees_cents=priced.fee_cents,
         discount_cents=0,
         total_cents=priced.total_cents,
-        per_ticket_cents=allocate_proportionally(priced.total_cents, [context.price_cents] * quantity),
+        per_ticket_cents=priced.per_ticket_cents,
         fee_label=priced.fee_label if priced.fee_cents else None,
     )
 

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from shared.boxoffice import PaymentRefusal, settle_payment
+from shared.wire import PaymentMethod
+
 
 class ChargeStatus(StrEnum):
     SUCCEEDED = "succeeded"
@@ -60,16 +63,24 @@ class ManualGateway:
     name = "manual"
 
     def charge(self, *, amount_cents: int, currency: str, description: str, details: dict[str, Any]) -> ChargeResult:
+        """Settled by ``shared.boxoffice.settle_payment``, the rule a kiosk applies to an offline sale."""
         method = ManualMethod(details.get("method", ManualMethod.CASH))
+        tendered = details.get("cash_tendered_cents")
+        if method is ManualMethod.CASH and (not isinstance(tendered, int) or isinstance(tendered, bool)):
+            tendered = None
+        settled = settle_payment(
+            method=PaymentMethod(method.value),
+            amount_cents=amount_cents,
+            tendered_cents=tendered,
+            terminal_reference=str(details.get("terminal_reference") or ""),
+        )
+        if isinstance(settled, PaymentRefusal):
+            raise ManualPaymentError(settled.value, _REFUSALS[settled].format(amount=amount_cents))
         reference = f"desk_{secrets.token_hex(8)}"
         if method is ManualMethod.COMPLIMENTARY:
-            if amount_cents != 0:
-                raise ManualPaymentError("complimentary_not_free", "A complimentary sale must be quoted at zero.")
             return ChargeResult(ChargeStatus.SUCCEEDED, reference, 0, currency, {"method": method.value})
         if method is ManualMethod.CARD_TERMINAL:
-            slip = str(details.get("terminal_reference") or "").strip()
-            if not slip:
-                raise ManualPaymentError("terminal_reference_required", "Give the card terminal's slip reference.")
+            slip = settled.terminal_reference
             return ChargeResult(
                 ChargeStatus.SUCCEEDED,
                 f"terminal_{slip}_{secrets.token_hex(3)}",
@@ -77,18 +88,24 @@ class ManualGateway:
                 currency,
                 {"method": method.value, "terminal_reference": slip},
             )
-        tendered = details.get("cash_tendered_cents")
-        if not isinstance(tendered, int) or isinstance(tendered, bool) or tendered < amount_cents:
-            raise ManualPaymentError(
-                "insufficient_cash", f"Cash tendered must cover {amount_cents} (minor units) for this sale."
-            )
         return ChargeResult(
             ChargeStatus.SUCCEEDED,
             reference,
             amount_cents,
             currency,
-            {"method": method.value, "cash_tendered_cents": tendered, "change_cents": tendered - amount_cents},
+            {
+                "method": method.value,
+                "cash_tendered_cents": settled.tendered_cents,
+                "change_cents": settled.change_cents,
+            },
         )
+
+
+_REFUSALS = {
+    PaymentRefusal.COMPLIMENTARY_NOT_FREE: "A complimentary sale must be quoted at zero.",
+    PaymentRefusal.TERMINAL_REFERENCE_REQUIRED: "Give the card terminal's slip reference.",
+    PaymentRefusal.INSUFFICIENT_CASH: "Cash tendered must cover {amount} (minor units) for this sale.",
+}
 
 
 class FakeMode(StrEnum):

@@ -94,9 +94,10 @@ def _events(ctx: Context) -> list[Row]:
         m.name,
         _raw(m.status),
         _json_key(m.settings, "check_in", ctx.dialect),
+        _json_key(m.settings, "fees", ctx.dialect),
     ).where(m.org_id == ctx.scope.org_id, m.id.in_(ctx.scope.event_ids))
     return [
-        (r[0], r[1], "events", (r[2], r[3], r[4], _settings_block(r[5])))
+        (r[0], r[1], "events", (r[2], r[3], r[4], _settings_block(r[5]), _settings_block(r[6])))
         for r in ctx.session.execute(_ordered(statement, m, ctx))
     ]
 
@@ -137,8 +138,15 @@ def _ticket_types(ctx: Context) -> list[Row]:
         m.price_cents,
         m.currency,
         _raw(m.status),
+        m.min_quantity,
+        m.max_quantity,
+        m.valid_from,
+        m.valid_until,
     ).where(m.org_id == ctx.scope.org_id, m.event_definition_id.in_(ctx.scope.event_ids))
-    return [(r[0], r[1], "ticket_types", tuple(r[2:])) for r in ctx.session.execute(_ordered(statement, m, ctx))]
+    return [
+        (r[0], r[1], "ticket_types", (*r[2:11], _ms(r[11]), _ms(r[12])))
+        for r in ctx.session.execute(_ordered(statement, m, ctx))
+    ]
 
 
 def _tickets(ctx: Context) -> list[Row]:

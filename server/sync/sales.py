@@ -91,10 +91,14 @@ def _take_seats(session: Session, *, device: Device, sale: wire.SaleMutation, at
     (nothing taken). Answers (from the allotment, from capacity)."""
     quantity = len(sale.tickets)
     allotment = session.get(SeatAllotment, sale.allotment_id) if sale.allotment_id else None
+    # An allotment held for one ticket type serves only that type (its quantity was taken for that type up front;
+    # a seat of it sold as another type would leave that quantity taken for good). ``shared.boxoffice``'s
+    # ``allotment_serves`` is the same rule on the kiosk.
     usable = (
         allotment is not None
         and allotment.device_id == device.id
         and allotment.event_occurrence_id == sale.occurrence_id
+        and allotment.ticket_type_id in (None, sale.ticket_type_id)
     )
     savepoint = session.begin_nested()
     from_allotment = 0

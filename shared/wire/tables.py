@@ -97,6 +97,9 @@ EVENTS = Table(
         _c("status", Kind.TEXT),
         # The definition's ``settings["check_in"]`` block (doors open, re-entry, late entry), or null.
         _c("check_in", Kind.JSON, True),
+        # The definition's ``settings["fees"]`` block (``shared.pricing``), or null: a box office prices offline
+        # sales with it exactly as the server will.
+        _c("fees", Kind.JSON, True),
     ),
 )
 OCCURRENCES = Table(
@@ -125,6 +128,12 @@ TICKET_TYPES = Table(
         _c("price_cents", Kind.INT),
         _c("currency", Kind.TEXT),
         _c("status", Kind.TEXT),
+        # What ``shared.lifecycle.can_purchase`` needs to judge an offline sale (null: the defaults, 1 and 10; no
+        # window). The counts sold do not travel (they change with every sale); allotments stand in for them.
+        _c("min_quantity", Kind.INT, True),
+        _c("max_quantity", Kind.INT, True),
+        _c("valid_from", Kind.TIME, True),
+        _c("valid_until", Kind.TIME, True),
     ),
 )
 TICKETS = Table(

@@ -51,9 +51,10 @@ def test_replica_upgrades_from_version_1_keeping_what_this_kiosk_recorded(tmp_pa
 
     replica = Replica.open(path)
     with replica.engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA user_version").scalar_one() == LATEST == 2
+        assert connection.exec_driver_sql("PRAGMA user_version").scalar_one() == LATEST == 3
     assert replica.pending_count() == 1
     replica.mark_handled("conflict:x", at=DOORS_OPEN)  # the table version 2 added
+    assert replica.sales.shift_sales(None) == []  # the tables version 3 added
     replica.close()
 
 

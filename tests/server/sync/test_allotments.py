@@ -8,11 +8,12 @@ import uuid
 import sqlalchemy as sa
 
 from server.devices.allotments import close_allotments_at_doors_close
-from server.events.models import EventOccurrence
+from server.events.models import EventDefinition, EventOccurrence
 from server.sync.models import SyncConflict
 from shared import wire
 from shared.checkin import CheckInStatus
 from tests.support.doors import sell
+from tests.support.factories import make_ticket_type
 from tests.support.kiosk import SimulatedKiosk
 
 
@@ -165,3 +166,19 @@ def test_seats_a_desk_gives_back_go_to_the_waitlist_first(client, org, clock, do
         assert waiting.status is WaitlistStatus.NOTIFIED
     # Three seats held for the entry, one left free for anyone.
     assert seats(db, doors) == (16, 3)
+
+
+def test_an_allotment_held_for_one_ticket_type_does_not_serve_another(client, org, clock, doors, db) -> None:
+    with db() as session:
+        other = make_ticket_type(session, session.get_one(EventDefinition, doors.definition_id), name="Other")
+        session.commit()
+        other_id = other.id
+    kiosk = desk(client, org, clock, doors)
+    _, allotment = kiosk.request_allotment(doors.occurrence_id, 2, doors.ticket_type_id)
+    kiosk.sell_offline(doors.occurrence_id, other_id, 1, allotment_id=uuid.UUID(hex=allotment["id"]))
+
+    (result,) = kiosk.push().results
+
+    assert result.status is wire.ResultStatus.APPLIED
+    assert (result.data["seats_from_allotment"], result.data["seats_from_capacity"]) == (0, 1)
+    assert seats(db, doors) == (1, 2)  # the allotment's two seats stay blocked for its own type
