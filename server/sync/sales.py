@@ -25,6 +25,7 @@ from server.devices import allotments
 from server.devices.models import Device, SeatAllotment
 from server.devices.scope import Scope
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
+from server.events.models import EventOccurrence, TicketType
 from server.notifications import service as notifications
 from server.notifications.models import MessageKind
 from server.payments.gateway import GATEWAYS, ManualPaymentError
@@ -288,7 +289,78 @@ def record_refused_sale(
         return ()
     kind = ConflictKind.OVER_CAPACITY if result.code == "over_capacity" else ConflictKind.SALE_REFUSED
     detail = f"Sale refused ({result.code}): {result.message} Refund the buyer or offer the waitlist."
+    _record_void_tickets(session, device, mutation.body, reason=f"sale_refused: {result.code}", now=now)
     return (_sale_conflict(session, device, mutation, kind, now, mutation.body, detail=detail),)
+
+
+def _record_void_tickets(
+    session: Session, device: Device, sale: wire.SaleMutation, *, reason: str, now: datetime
+) -> None:
+    """The refused sale's tickets, kept as canceled. Their tokens are authentic (the desk signed them), so with no
+    record every door would admit them on the signature alone; as canceled rows they are refused online, and the
+    next pull tells offline doors too. They hold no seat. Nothing is recorded when the sale names an occurrence or
+    ticket type this org does not have, or tickets that exist already (those already say what they are)."""
+    occurrence = session.get(EventOccurrence, sale.occurrence_id)
+    ticket_type = session.get(TicketType, sale.ticket_type_id)
+    if (
+        occurrence is None
+        or ticket_type is None
+        or occurrence.org_id != device.org_id
+        or ticket_type.event_definition_id != occurrence.event_definition_id
+    ):
+        return
+    ids = [ticket.id for ticket in sale.tickets]
+    existing = set(session.scalars(sa.select(Ticket.id).where(Ticket.id.in_(ids))))
+    codes = set(
+        session.scalars(
+            sa.select(Ticket.confirmation_code).where(
+                Ticket.confirmation_code.in_([ticket.confirmation_code for ticket in sale.tickets])
+            )
+        )
+    )
+    tokens = set(
+        session.scalars(sa.select(Ticket.qr_code_data).where(Ticket.qr_code_data.in_([t.token for t in sale.tickets])))
+    )
+    for sold in sale.tickets:
+        if sold.id in existing:
+            continue
+        attendee_id = uuid.uuid4()
+        session.execute(
+            sa.insert(Attendee),
+            [
+                {
+                    "id": attendee_id,
+                    "org_id": device.org_id,
+                    "email": sold.email or "",
+                    "given_name": sold.given_name or "Walk-up",
+                    "family_name": sold.family_name,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            ],
+        )
+        session.execute(
+            sa.insert(Ticket),
+            [
+                {
+                    "id": sold.id,
+                    "org_id": device.org_id,
+                    "account_id": occurrence.account_id,
+                    "event_occurrence_id": occurrence.id,
+                    "ticket_type_id": ticket_type.id,
+                    "attendee_id": attendee_id,
+                    "confirmation_code": None if sold.confirmation_code in codes else sold.confirmation_code,
+                    "qr_code_data": None if sold.token in tokens else sold.token,
+                    "price_paid_cents": 0,
+                    "currency": ticket_type.currency,
+                    "status": TicketStatus.CANCELED,
+                    "canceled_at": now,
+                    "settings": {"canceled_reason": reason, "device_id": device.id.hex},
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            ],
+        )
 
 
 def apply_attendee_edit(

@@ -182,3 +182,23 @@ def test_an_allotment_held_for_one_ticket_type_does_not_serve_another(client, or
     assert result.status is wire.ResultStatus.APPLIED
     assert (result.data["seats_from_allotment"], result.data["seats_from_capacity"]) == (0, 1)
     assert seats(db, doors) == (1, 2)  # the allotment's two seats stay blocked for its own type
+
+
+def test_tickets_of_a_refused_sale_are_refused_at_every_door(client, org, clock, doors, db) -> None:
+    """The refused sale's tokens are authentic (the desk signed them): without a record, every door would admit
+    them on the signature alone. The server records them canceled, so online and offline doors say no."""
+    sell(client, org, doors, quantity=20)
+    kiosk = desk(client, org, clock, doors)
+    _, tokens = kiosk.sell_offline(doors.occurrence_id, doors.ticket_type_id, 2, names=["Late", "Comer"])
+    door = SimulatedKiosk.pair(client, org.headers, clock, event_ids=[doors.definition_id])
+
+    (result,) = kiosk.push().results
+    status, online = door.redeem(tokens[0], [doors.occurrence_id])
+    door.pull_all()
+    offline = door.decide_offline(tokens[1], [doors.occurrence_id])
+
+    assert (result.status, result.code) == (wire.ResultStatus.REJECTED, "over_capacity")
+    assert status == 200
+    assert (online.outcome.status, online.outcome.reason) == (CheckInStatus.REFUSED, "canceled")
+    assert (offline.status, offline.reason) == (CheckInStatus.REFUSED, "canceled")
+    assert seats(db, doors) == (20, 0)
