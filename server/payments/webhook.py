@@ -28,9 +28,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.bookings import cancellation, confirmation
-from server.errors import InvalidInput, Unauthenticated
+from server.bookings.models import Order
+from server.errors import Conflict, InvalidInput, Unauthenticated
 from server.packages import booking as package_booking
 from server.payments.models import PaymentEvent
+from server.villas.models import Booking
 
 SIGNATURE_HEADER = "Usher-Signature"
 TOLERANCE = timedelta(minutes=5)
@@ -89,6 +91,8 @@ def handle(*, session: Session, body: bytes, secret_key: str, now: datetime) -> 
         session.rollback()
         return WebhookResult(event_id, seen, duplicate=True)
     order_id: uuid.UUID | None = None
+    if event_type == "payment.succeeded":
+        _refuse_reference_of_another_payment(session, provider=provider, data=data, event_id=event_id)
     if event_type == "payment.succeeded" and data.get("booking_id") is not None:
         # A package: one payment for all its orders (server.packages.booking).
         try:
@@ -155,7 +159,41 @@ def handle(*, session: Session, body: bytes, secret_key: str, now: datetime) -> 
     try:
         session.commit()
     except IntegrityError:
-        # The same event, delivered twice at once: the other delivery acted; this one's work is rolled back.
         session.rollback()
-        return WebhookResult(event_id, "duplicate", duplicate=True)
+        # The same event, delivered twice at once: the other delivery acted; this one's work is rolled back.
+        if _seen(session, provider, event_id) is not None:
+            return WebhookResult(event_id, "duplicate", duplicate=True)
+        raise
     return WebhookResult(event_id, outcome)
+
+
+def _seen(session: Session, provider: str, event_id: str) -> str | None:
+    return session.scalar(
+        sa.select(PaymentEvent.outcome).where(
+            PaymentEvent.provider == provider, PaymentEvent.provider_event_id == event_id
+        )
+    )
+
+
+def _refuse_reference_of_another_payment(
+    session: Session, *, provider: str, data: dict[str, Any], event_id: str
+) -> None:
+    """A provider's charge reference names one payment. Seen on another order or package already, this event
+    cannot be honoured as it stands: answer 409 so the provider keeps the event (and retries, or someone looks),
+    rather than acknowledging money that went nowhere."""
+    reference = str(data.get("reference") or event_id)
+    target = str(data.get("order_id") or data.get("booking_id") or "")
+    elsewhere = [
+        *session.scalars(
+            sa.select(Order.id).where(Order.payment_gateway == provider, Order.payment_reference == reference)
+        ),
+        *session.scalars(
+            sa.select(Booking.id).where(Booking.payment_gateway == provider, Booking.payment_reference == reference)
+        ),
+    ]
+    if any(str(other) != target for other in elsewhere):
+        raise Conflict(
+            "payment_reference_in_use",
+            f"The provider's reference {reference!r} already paid another order; this event was not applied.",
+            field="data.reference",
+        )

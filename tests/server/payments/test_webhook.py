@@ -209,3 +209,19 @@ def test_refund_webhook_marks_the_ticket_refunded(client, org_slug, event, org, 
     assert response.json()["outcome"] == "refund_succeeded"
     assert read_order(client, org_slug, order)["tickets"][0]["status"] == "refunded"
     assert client.get("/api/v1/refund-requests?status=succeeded", headers=org.headers).json()[0]["amount_cents"] == 2500
+
+
+def test_a_provider_reference_already_on_another_order_is_a_conflict_not_a_crash(
+    client, org_slug, event, clock, db
+) -> None:
+    first = reserve(client, org_slug, event).json()
+    second = reserve(client, org_slug, event).json()
+    assert post_webhook(client, clock, payment_event(first, reference="ch_same")).status_code == 200
+
+    response = post_webhook(client, clock, payment_event(second, reference="ch_same"))
+
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "payment_reference_in_use"
+    assert read_order(client, org_slug, second)["status"] == "pending"
+    with db() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(PaymentEvent)) == 1
