@@ -129,7 +129,7 @@ def _run_jobs(*, deliver_mail: bool) -> None:
         engine.dispose()
     print(
         f"holds released: {report.holds_released} tickets, occurrences moved: {report.occurrences_changed}, "
-        f"mails sent: {report.mails_sent}"
+        f"mails sent: {report.mails_sent}, occurrences generated: {report.occurrences_generated}"
     )
 
 

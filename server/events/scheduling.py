@@ -22,6 +22,8 @@ from shared import capacity, lifecycle, recurrence
 from shared.enums import DefinitionStatus, EventType, OccurrenceStatus
 
 FINISHED = (OccurrenceStatus.CANCELED, OccurrenceStatus.COMPLETED)
+# The unique key (event, rule instant) that makes generation idempotent, as both databases name it in errors.
+RECURRENCE_KEY = "recurrence_id"
 
 
 def occurrence_view(occurrence: EventOccurrence, definition: EventDefinition) -> OccurrenceRead:
@@ -204,6 +206,7 @@ def generate_recurring(
     key = venues.venue_key(definition)
     created: list[EventOccurrence] = []
     conflicts: list[SkippedSlot] = []
+    made_meanwhile = 0
     for slot in fresh:
         blocking = venues.find_overlap(
             session=session, org_id=org_id, key=key, start_at=slot.start_at, end_at=slot.end_at
@@ -218,6 +221,10 @@ def generate_recurring(
                 created.append(occurrence)
                 continue
             except IntegrityError as error:
+                if RECURRENCE_KEY in str(error.orig):
+                    # Another process generating the same event got there first (it waited on this key).
+                    made_meanwhile += 1
+                    continue
                 if venues.OVERLAP_CONSTRAINT not in str(error.orig):
                     raise
         conflicts.append(
@@ -226,7 +233,7 @@ def generate_recurring(
     session.commit()
     return GenerationResult(
         created=[occurrence_view(occurrence, definition) for occurrence in created],
-        skipped_existing=len(slots) - len(fresh),
+        skipped_existing=len(slots) - len(fresh) + made_meanwhile,
         skipped_venue_conflicts=conflicts,
     )
 

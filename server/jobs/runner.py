@@ -9,7 +9,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,11 +22,16 @@ from server.waitlist import offers as waitlist_offers
 logger = logging.getLogger(__name__)
 
 
+# Recurring events need new occurrences only as days pass; an hourly run keeps the horizon full within the hour.
+GENERATION_INTERVAL = timedelta(hours=1)
+
+
 @dataclass(frozen=True)
 class RunReport:
     holds_released: int
     occurrences_changed: int
     mails_sent: int
+    occurrences_generated: int = 0
 
 
 def worker_name() -> str:
@@ -34,7 +39,12 @@ def worker_name() -> str:
 
 
 def run_once(
-    *, session_factory: sessionmaker[Session], settings: Settings, now: datetime, deliver_mail: bool = True
+    *,
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    now: datetime,
+    deliver_mail: bool = True,
+    generate_occurrences: bool = True,
 ) -> RunReport:
     released = tasks.sweep_expired_holds(session_factory=session_factory, now=now)
     changed = tasks.advance_occurrences(session_factory=session_factory, now=now)
@@ -48,7 +58,12 @@ def run_once(
         sent = len(
             deliver_pending(session_factory=session_factory, settings=settings, now=now, worker=worker_name()).sent
         )
-    return RunReport(released, len(changed.changed), sent)
+    generated = 0
+    if generate_occurrences:
+        generated = tasks.generate_occurrences(
+            session_factory=session_factory, now=now, horizon_days=settings.occurrence_horizon_days
+        )
+    return RunReport(released, len(changed.changed), sent, generated)
 
 
 class JobRunner:
@@ -68,6 +83,7 @@ class JobRunner:
         self._interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="usher-jobs", daemon=True)
+        self._next_generation: datetime | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -78,8 +94,17 @@ class JobRunner:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            now = self._clock()
+            generate = self._next_generation is None or now >= self._next_generation
             try:
-                run_once(session_factory=self._session_factory, settings=self._settings, now=self._clock())
+                run_once(
+                    session_factory=self._session_factory,
+                    settings=self._settings,
+                    now=now,
+                    generate_occurrences=generate,
+                )
+                if generate:
+                    self._next_generation = now + GENERATION_INTERVAL
             except Exception:  # keep the runner alive; the next round retries
                 logger.exception("periodic jobs failed")
             self._stop.wait(self._interval)

@@ -24,6 +24,7 @@ from server.bookings import capacity
 from server.bookings.cancellation import cancel_tickets_of_occurrence
 from server.bookings.models import IdempotencyKey, Ticket
 from server.events.models import EventDefinition, EventOccurrence
+from server.events.scheduling import generate_all_recurring
 from shared.enums import OccurrenceStatus, TicketStatus
 from shared.lifecycle import StatusChangeReason, occurrence_status_due, parse_occurrence_rules
 
@@ -71,6 +72,21 @@ def purge_idempotency_keys(*, session_factory: sessionmaker[Session], now: datet
         ).all()
         session.commit()
     return len(deleted)
+
+
+def generate_occurrences(*, session_factory: sessionmaker[Session], now: datetime, horizon_days: int) -> int:
+    """The coming occurrences of every active recurring event (``usher generate-occurrences`` on a schedule); how
+    many were created. Idempotent, and safe with several processes (``generate_recurring``); an event whose settings
+    no longer parse is logged and skipped."""
+    with session_factory() as session:
+        results = generate_all_recurring(session=session, now=now, horizon_days=horizon_days)
+    created = 0
+    for definition_id, result in results.items():
+        if isinstance(result, Exception):
+            logger.warning("recurring event %s not generated: %s", definition_id, result)
+        else:
+            created += len(result.created)
+    return created
 
 
 def advance_occurrences(*, session_factory: sessionmaker[Session], now: datetime) -> OccurrenceChanges:

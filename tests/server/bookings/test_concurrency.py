@@ -17,6 +17,7 @@ from server.app import create_app
 from server.config import Settings
 from tests.support.factories import make_sellable_event, reservation_body
 from tests.support.live_server import running_server
+from tests.support.locks import wait_until_blocked_on_a_lock
 from tests.support.sales import counters
 
 ATTEMPTS = 200
@@ -107,24 +108,6 @@ def test_a_reservation_committing_during_an_occurrence_cancel_is_canceled_too(po
         engine.dispose()
 
 
-def _wait_until_blocked_on_a_lock(engine, thread) -> None:
-    import time
-
-    import sqlalchemy as sa
-
-    waiting = sa.text(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    deadline = time.monotonic() + 30
-    # Autocommit: PostgreSQL keeps one statistics snapshot per transaction, so polling inside one would never see
-    # the wait begin.
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as monitor:
-        while not monitor.scalar(waiting):
-            assert thread.is_alive(), "the cancel finished without waiting for the buyer's lock"
-            assert time.monotonic() < deadline, "the cancel never waited for the buyer's lock"
-            time.sleep(0.01)
-
-
 def _race_reservation_against_cancel(engine, clock) -> None:
     import threading
 
@@ -166,7 +149,7 @@ def _race_reservation_against_cancel(engine, clock) -> None:
     canceller = threading.Thread(target=cancel)
     canceller.start()
     try:
-        _wait_until_blocked_on_a_lock(engine, canceller)
+        wait_until_blocked_on_a_lock(engine, canceller)
     finally:
         buyer.commit()
         buyer.close()

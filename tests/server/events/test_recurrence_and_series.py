@@ -152,3 +152,68 @@ def test_only_multi_day_events_take_several_days(client: TestClient, org: Seeded
     )
     assert response.status_code == 422
     assert response.json()["field"] == "days"
+
+
+def test_two_generators_at_once_never_fail_or_duplicate_on_postgres(postgres_url: str, clock) -> None:
+    """Several server processes run the nightly generator. While one holds a slot it has not committed, the other
+    waits on the unique key; when the first commits, the second counts that slot as existing instead of failing."""
+    import threading
+
+    import sqlalchemy as sa
+
+    from server.db.engine import create_db_engine, create_session_factory
+    from server.events.models import EventOccurrence
+    from server.events.scheduling import generate_recurring
+    from tests.support.factories import make_definition, make_occurrence
+    from tests.support.locks import wait_until_blocked_on_a_lock
+    from tests.support.orgs import make_org
+
+    clock.set(datetime(2026, 10, 1, 12, 0, tzinfo=UTC))
+    first_tuesday = datetime(2026, 10, 6, 11, 0, tzinfo=UTC)  # 07:00 in New York
+    engine = create_db_engine(postgres_url, pool_size=4)
+    factory = create_session_factory(engine)
+    try:
+        org = make_org(factory, clock)
+        with factory() as session:
+            definition = make_definition(session, org, event_type="recurring", settings=TUESDAYS_7AM)
+            session.commit()
+            definition_id = definition.id
+        holder = factory()
+        make_occurrence(
+            holder, holder.get_one(type(definition), definition_id), start_at=first_tuesday, recurrence_id=first_tuesday
+        )
+        results, errors = [], []
+
+        def generate() -> None:
+            try:
+                with factory() as session:
+                    results.append(
+                        generate_recurring(
+                            session=session,
+                            org_id=org.org_id,
+                            definition_id=definition_id,
+                            now=clock(),
+                            horizon_days=60,
+                        )
+                    )
+            except BaseException as error:  # reported below
+                errors.append(error)
+
+        racer = threading.Thread(target=generate)
+        racer.start()
+        try:
+            wait_until_blocked_on_a_lock(engine, racer)
+            holder.commit()
+        finally:
+            holder.close()
+            racer.join(timeout=30)
+        assert not errors, errors
+        (result,) = results
+        assert (len(result.created), result.skipped_existing) == (7, 1)
+        with factory() as session:
+            slots = session.scalars(
+                sa.select(EventOccurrence.recurrence_id).where(EventOccurrence.event_definition_id == definition_id)
+            ).all()
+        assert len(slots) == len(set(slots)) == 8  # the Tuesdays of October and November, once each
+    finally:
+        engine.dispose()

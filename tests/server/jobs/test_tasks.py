@@ -225,3 +225,44 @@ def test_idempotency_keys_are_forgotten_after_a_week_but_their_orders_stay(clien
     with db() as session:
         assert session.scalars(sa.select(IdempotencyKey.key)).all() == ["recent"]
         assert session.scalar(sa.select(sa.func.count()).select_from(Order)) == 2
+
+
+def test_the_periodic_jobs_keep_recurring_events_generated(app, db, org, clock) -> None:
+    from datetime import UTC, datetime
+
+    from server.jobs.runner import run_once
+    from shared.enums import DefinitionStatus, EventType
+    from tests.support.factories import make_definition, make_ticket_type
+
+    clock.set(datetime(2026, 10, 1, 12, 0, tzinfo=UTC))
+    with db() as session:
+        definition = make_definition(
+            session,
+            org,
+            event_type=EventType.RECURRING,
+            status=DefinitionStatus.ACTIVE,
+            settings={
+                "recurrence": {
+                    "rrule": "FREQ=WEEKLY;BYDAY=TU",
+                    "start_time": "07:00",
+                    "timezone": "America/New_York",
+                    "starts_on": "2026-09-01",
+                }
+            },
+        )
+        make_ticket_type(session, definition)
+        session.commit()
+        definition_id = definition.id
+
+    first = run_once(session_factory=db, settings=app.state.settings, now=clock(), deliver_mail=False)
+    clock.advance(days=7)
+    later = run_once(session_factory=db, settings=app.state.settings, now=clock(), deliver_mail=False)
+
+    assert (first.occurrences_generated, later.occurrences_generated) == (13, 1)
+    with db() as session:
+        count = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(EventOccurrence)
+            .where(EventOccurrence.event_definition_id == definition_id)
+        )
+    assert count == 14

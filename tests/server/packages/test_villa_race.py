@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 import uuid
 from datetime import timedelta
 
@@ -21,6 +20,7 @@ from server.packages import booking as package_booking
 from server.villas.availability import DatabaseVillaAvailability
 from server.villas.models import BookedNight, Booking
 from tests.support.live_server import running_server
+from tests.support.locks import wait_until_blocked_on_a_lock
 from tests.support.orgs import make_org
 from tests.support.packages import CHECK_IN, booking_body, leftovers, villa_event_package
 from tests.support.sales import counters
@@ -109,7 +109,7 @@ def test_the_night_key_refuses_a_racer_that_passed_the_availability_check(postgr
     racer = threading.Thread(target=guest_b)
     racer.start()
     try:
-        _wait_for_a_lock_wait(app.state.engine)
+        wait_until_blocked_on_a_lock(app.state.engine, racer)
         holder.commit()
     finally:
         holder.close()  # commits nothing more; a failure above must not leave B waiting forever
@@ -122,16 +122,3 @@ def test_the_night_key_refuses_a_racer_that_passed_the_availability_check(postgr
     assert after == {**before, "bookings": before["bookings"] + 1, "nights": before["nights"] + 3}
     assert counters(db, world.cooking) == (0, 0, 0)
     app.state.engine.dispose()
-
-
-def _wait_for_a_lock_wait(engine: sa.Engine) -> None:
-    deadline = time.monotonic() + 20
-    with engine.connect() as monitor:
-        while not monitor.scalar(
-            sa.text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-        ):
-            assert time.monotonic() < deadline, "guest B never waited on the night key"
-            time.sleep(0.01)
-            monitor.rollback()  # pg_stat_activity is a snapshot per transaction: look again in a new one
