@@ -5,4 +5,5 @@
 - ``schema``: the tables as the newest migration leaves them.
 - ``migrations``: numbered steps, the version kept in ``PRAGMA user_version``.
 - ``replica``: ``Replica``, the one object the rest of the kiosk talks to.
+- ``search``: matching typed names, emails and codes, accents and case ignored.
 """

@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from kiosk.store.rows import AttendeeRow
+from kiosk.store.search import text_match
 from shared import wire
 
 if TYPE_CHECKING:
@@ -60,10 +61,9 @@ def attendee_list(
     params: list[Any] = list(ids)
     text = query.strip()
     if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        code = text.replace("-", "").replace(" ", "").upper()
-        where.append("(t.name LIKE ? ESCAPE '\\' OR t.email LIKE ? ESCAPE '\\' OR t.code LIKE ?)")
-        params += [pattern, pattern, code + "%" if code.isalnum() else "\x00"]
+        match = text_match(text)
+        where.append(match.sql)
+        params += match.params
     if state is not None:
         where.append(f"({_STATE}) = ?")
         params.append(state.value)

@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.pool import QueuePool
 
+from kiosk.store import search
+
 BUSY_TIMEOUT_MS = 5000
 IMMEDIATE = "usher_immediate"  # execution option: this transaction will write
 
@@ -40,6 +42,7 @@ def _set_up(dbapi_connection: Any, synchronous: str) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+    search.register(dbapi_connection)
 
 
 def _on_begin(connection: sa.Connection) -> None:

@@ -45,6 +45,7 @@ from kiosk.store.rows import (
     TicketRow,
 )
 from kiosk.store.sales import SalesStore
+from kiosk.store.search import text_match
 from shared import wire
 from shared.boxoffice import format_money
 from shared.codes import normalize_confirmation_code
@@ -345,25 +346,23 @@ class Replica:
         self._server_counts()
 
     def search(self, query: str, occurrence_ids: Iterable[uuid.UUID], *, limit: int = 50) -> list[TicketRow]:
-        """Tickets of the served occurrences whose holder name or email contains ``query`` (case-insensitive), or
-        whose confirmation code starts with it (dashes and case ignored). Under ``MIN_QUERY`` characters: none."""
+        """Tickets of the served occurrences whose holder name or email contains ``query`` (accents and case
+        ignored), or whose confirmation code starts with it (dashes and case ignored). Under ``MIN_QUERY``
+        characters: none."""
         text = query.strip()
         if len(text) < MIN_QUERY:
             return []
         ids = tuple(i.hex for i in occurrence_ids)
         if not ids:
             return []
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        code = text.replace("-", "").replace(" ", "").upper()
-        code_pattern = code + "%" if code.isalnum() else "\x00"
+        match = text_match(text)
         with self._read() as c:
             rows = (
                 c.exec_driver_sql(
                     f"""{_TICKET_SELECT}
-                    WHERE t.occurrence_id IN ({_placeholders(ids)})
-                      AND (t.name LIKE ? ESCAPE '\\' OR t.email LIKE ? ESCAPE '\\' OR t.code LIKE ?)
+                    WHERE t.occurrence_id IN ({_placeholders(ids)}) AND {match.sql}
                     ORDER BY t.name, t.id LIMIT ?""",
-                    (*ids, pattern, pattern, code_pattern, limit),
+                    (*ids, *match.params, limit),
                 )
                 .mappings()
                 .all()

@@ -167,6 +167,25 @@ def test_search_finds_by_name_email_or_code_from_three_characters(door: Door) ->
     assert door.replica.search("100%", served) == []
 
 
+def test_search_ignores_accents_and_case_on_both_sides(door: Door) -> None:
+    served = [door.jazz]
+    door.add("Zoë Müller", email="zoe@example.org")
+    door.add("ÉLODIE Durand", email="élodie@example.fr")
+    door.add("Zoe Smith", email="zs@example.org")
+
+    def names(query: str) -> list[str]:
+        return [t.holder_name for t in door.replica.search(query, served)]
+
+    assert names("muller") == ["Zoë Müller"]
+    assert names("MÜLLER") == ["Zoë Müller"]
+    assert names("zoe") == ["Zoe Smith", "Zoë Müller"]
+    assert names("Zoë") == ["Zoe Smith", "Zoë Müller"]
+    assert names("elodie") == ["ÉLODIE Durand"]
+    assert names("lodie@") == ["ÉLODIE Durand"]  # the email, folded too
+    assert names("durant") == []
+    assert [row.name for row in door.replica.attendees(served, query="mull")] == ["Zoë Müller"]
+
+
 def test_push_results_settle_final_entries_and_keep_deferred_ones(door: Door) -> None:
     check_in(door, door.token("Grace Hopper"))
     check_in(door, door.token("Ada Lovelace"))

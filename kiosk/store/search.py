@@ -1,0 +1,60 @@
+"""Matching what staff type against holder names, emails and confirmation codes in the replica.
+
+Staff at a door type what they hear: "zoe" for Zoë, "muller" for Müller, "lea" for LÉA. SQLite's LIKE only folds
+ASCII case, so names are compared folded (accents dropped, case folded). Folding every row in Python would cost a
+function call per ticket on each keystroke, so only names and emails that hold a non-ASCII character go through
+``usher_fold``; the rest are matched by LIKE itself, which already ignores ASCII case.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+FOLD_FUNCTION = "usher_fold"
+_NON_ASCII = "*[^\x01-\x7f]*"
+
+
+def fold(text: str) -> str:
+    """``text`` without accents and case: "Zoë Müller" -> "zoe muller". Letters that do not decompose (ß, ø)
+    keep their own folded form ("ß" -> "ss")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def register(connection: sqlite3.Connection) -> None:
+    """Make ``usher_fold`` available in SQL on this connection (deterministic, so SQLite may reuse results)."""
+    connection.create_function(FOLD_FUNCTION, 1, _fold_or_none, deterministic=True)
+
+
+def _fold_or_none(value: Any) -> str | None:
+    return None if value is None else fold(str(value))
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """An SQL condition and its parameters, for ``WHERE``."""
+
+    sql: str
+    params: tuple[str, ...]
+
+
+def text_match(query: str, *, name: str = "t.name", email: str = "t.email", code: str = "t.code") -> TextMatch:
+    """Rows whose name or email contains ``query`` (accents and case ignored), or whose confirmation code starts
+    with it (dashes, spaces and case ignored)."""
+    folded = fold(query.strip())
+    pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    compact = query.replace("-", "").replace(" ", "").upper()
+    code_pattern = compact + "%" if compact.isalnum() and compact.isascii() else "\x00"
+    conditions = []
+    params: list[str] = []
+    for column in (name, email):
+        conditions.append(
+            f"{column} LIKE ? ESCAPE '\\' OR ({column} GLOB ? AND {FOLD_FUNCTION}({column}) LIKE ? ESCAPE '\\')"
+        )
+        params += [pattern, _NON_ASCII, pattern]
+    conditions.append(f"{code} LIKE ?")
+    params.append(code_pattern)
+    return TextMatch("(" + " OR ".join(conditions) + ")", tuple(params))
