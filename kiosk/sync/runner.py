@@ -145,7 +145,7 @@ class SyncRunner:
             pages += 1
             changes += sum(len(rows) for rows in page.tables.values()) + sum(len(k) for k in page.deleted.values())
             cursor = page.cursor
-            self._on_progress(changes, None)
+            self._on_progress(changes, page.remaining if page.more else 0)
             if not page.more:
                 self._replica.warm_counters()  # here, off the UI thread
                 return pages, changes, best

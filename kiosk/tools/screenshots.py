@@ -127,7 +127,7 @@ def main(argv: list[str]) -> int:
     # 2. setup: the first sync running, then done
     window, controller = window_for(paired(root / "setup", door, chosen=False), clock)
     window.setup.set_synced(False)
-    window.setup.on_progress(48_200, -1)  # pull pages carry no total: the bar is busy, the count grows
+    window.setup.on_progress(48_200, 51_800)  # the server estimates what is left of a long download
     shoot(window, out, "02-initial-sync")
     window.setup.set_synced(True)
     window.setup.occurrence_list.item(0).setCheckState(window.setup.occurrence_list.item(0).checkState().Checked)

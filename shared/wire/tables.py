@@ -26,6 +26,7 @@ from shared.wire.codec import (
     WireError,
     _bool,
     _field,
+    _int,
     _list,
     _object,
     _str,
@@ -242,12 +243,14 @@ class PullPage:
     stores them (hex ids, epoch ms, JSON text for JSON and list columns, 0/1 for booleans).
 
     ``reset``: the device's scope changed (or its cursor predates it): drop every replica table before applying
-    this page. ``deleted``: keys per table to delete. ``more``: pull again at once with ``cursor``."""
+    this page. ``deleted``: keys per table to delete. ``more``: pull again at once with ``cursor``. ``remaining``:
+    the server's estimate of the changes still to come (for a progress bar), ``None`` when it sent none."""
 
     server_time: datetime
     cursor: str
     more: bool
     reset: bool = False
+    remaining: int | None = None
     tables: Mapping[str, Sequence[tuple[Any, ...]]] = field(default_factory=dict)
     deleted: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
@@ -263,6 +266,7 @@ def encode_pull_page(
     reset: bool,
     columns: Mapping[str, Mapping[str, Sequence[Any]]],
     deleted: Mapping[str, Sequence[str]] | None = None,
+    remaining: int | None = None,
 ) -> bytes:
     """The JSON body of a pull answer. ``columns`` is column-major and already in wire form (the server builds it
     straight from its query results: ``{"tickets": {"id": [...], ...}}``), with every column of each table."""
@@ -279,6 +283,8 @@ def encode_pull_page(
         "tables": {name: data for name, data in columns.items() if data and len(next(iter(data.values())))},
         "deleted": {name: list(keys) for name, keys in (deleted or {}).items() if keys},
     }
+    if remaining is not None:
+        document["remaining"] = remaining
     return dumps(document)
 
 
@@ -324,6 +330,7 @@ def decode_pull_page(raw: bytes | str) -> PullPage:
         cursor=_str(body, "cursor", "", max_length=200),
         more=_bool(body, "more", "", default=False),
         reset=_bool(body, "reset", "", default=False),
+        remaining=_int(body, "remaining", "", minimum=0, optional=True),
         tables=tables,
         deleted=deleted,
     )

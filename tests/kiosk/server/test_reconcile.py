@@ -16,7 +16,8 @@ from kiosk.config import DataDir
 from kiosk.controller import Controller, Screen
 from kiosk.sound import SilentPlayer
 from kiosk.store.replica import Replica
-from kiosk.sync.client import connector, pair
+from kiosk.sync.client import DeviceApi, connector, pair
+from kiosk.sync.runner import ClockOffsetHolder, SyncRunner
 from kiosk.ui.window import MainWindow
 from tests.kiosk.server.conftest import NetworkSwitch, Venue
 from tests.support.clock import ManualClock
@@ -156,3 +157,30 @@ def test_first_run_pairs_on_screen_syncs_then_picks_the_event_and_scans(
     assert verdict.decided_by is DecidedBy.SERVER  # type: ignore[attr-defined]
     assert data_dir.load_settings().occurrence_ids == [str(venue.event.occurrence_id)]
     window.force_close()
+
+
+def test_a_long_first_download_reports_how_much_is_left(venue: Venue, clock: ManualClock, tmp_path: Path) -> None:
+    venue.sell(9)
+    data_dir = venue.pair_kiosk(tmp_path / "k1")
+    credentials = data_dir.load_credentials()
+    assert credentials is not None
+    replica = Replica.open(data_dir.replica_path)
+    offset = ClockOffsetHolder.from_replica(replica)
+    api = DeviceApi(credentials, clock=clock, offset=offset, pull_limit=4)
+    reports: list[tuple[int, int | None]] = []
+    runner = SyncRunner(replica, api, clock=clock, offset=offset, on_progress=lambda *report: reports.append(report))
+    try:
+        runner.run_once()
+        tickets = replica.counters([venue.event.occurrence_id]).sold
+    finally:
+        api.close()
+        replica.close()
+
+    assert tickets == 9
+    assert len(reports) >= 3  # pages of 4 rows
+    remainders = [remaining for _, remaining in reports]
+    assert all(isinstance(r, int) for r in remainders), remainders  # the bar shows a share, never just "busy"
+    assert remainders == sorted(remainders, reverse=True)
+    assert remainders[0] >= 9 - reports[0][0]  # nearly all of what is left are tickets
+    assert remainders[-1] == 0
+

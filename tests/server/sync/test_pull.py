@@ -58,6 +58,21 @@ def test_pages_follow_the_limit_and_the_cursor(client, org, clock, doors) -> Non
     assert len(kiosk.ticket_ids()) == 7
 
 
+def test_each_page_but_the_last_estimates_how_many_tickets_are_still_to_come(client, org, clock, doors) -> None:
+    sell(client, org, doors, quantity=7)
+    kiosk = SimulatedKiosk.pair(client, org.headers, clock, event_ids=[doors.definition_id])
+
+    pages = kiosk.pull_all(limit=3)
+
+    served = 0
+    for page in pages[:-1]:
+        served += page.count("tickets")
+        assert page.more
+        assert page.remaining == 7 - served
+    assert pages[-1].remaining == 0
+    assert served + pages[-1].count("tickets") == 7
+
+
 def test_pages_are_gzip_compressed_on_the_wire(client, org, clock, doors) -> None:
     sell(client, org, doors, quantity=2)
     kiosk = SimulatedKiosk.pair(client, org.headers, clock, event_ids=[doors.definition_id])
