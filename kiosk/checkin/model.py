@@ -47,7 +47,8 @@ class Scan:
 
 @dataclass(frozen=True)
 class Verdict:
-    """A decided scan. ``occurrence`` is the ticket's occurrence when known (the "wrong event" wording names it);
+    """A decided scan. ``occurrence`` is the ticket's occurrence when known (the "wrong event" wording names it,
+    from ``ticket_event`` when the replica does not hold it);
     ``ticket_type_name`` is filled from the replica even for a ticket judged on its token alone."""
 
     scan: Scan
@@ -58,6 +59,7 @@ class Verdict:
     occurrence: OccurrenceRow | None = None
     ticket_type_name: str | None = None
     recorded: bool = True  # False when this nonce had been decided before (nothing new was written)
+    ticket_event: wire.EventLabel | None = None  # the server's words for an occurrence this kiosk does not hold
 
     @property
     def direction(self) -> Direction:

@@ -100,4 +100,5 @@ class CheckInService:
             occurrence=occurrence,
             ticket_type_name=type_name,
             recorded=recorded,
+            ticket_event=answer.ticket_event if occurrence is None else None,
         )

@@ -38,22 +38,31 @@ def hhmm(value: datetime, tz: tzinfo | None) -> str:
 
 def local_zone(occurrence: OccurrenceRow | None, fallback: tzinfo | None) -> tzinfo | None:
     """Times of an occurrence read in its own time zone (the venue's); the kiosk's zone when it has none."""
-    if occurrence is None or not occurrence.timezone:
+    return fallback if occurrence is None else zone_named(occurrence.timezone, fallback)
+
+
+def zone_named(name: str, fallback: tzinfo | None) -> tzinfo | None:
+    if not name:
         return fallback
     try:
-        return ZoneInfo(occurrence.timezone)
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return fallback
 
 
 def _event_label(verdict: Verdict, tz: tzinfo | None) -> str:
     occurrence = verdict.occurrence
-    if occurrence is None:
+    if occurrence is not None:
+        title, start_at = occurrence.title, occurrence.start_at
+    elif verdict.ticket_event is not None:
+        title, start_at = verdict.ticket_event.title, verdict.ticket_event.start_at
+        tz = zone_named(verdict.ticket_event.timezone, tz)
+    else:
         return "another event"
-    local = occurrence.start_at.astimezone(tz)
+    local = start_at.astimezone(tz)
     today = verdict.at.astimezone(tz).date()
     when = local.strftime("%H:%M") if local.date() == today else local.strftime("%a %d %b, %H:%M")
-    return f"{occurrence.title}, {when}"
+    return f"{title}, {when}"
 
 
 _PLAIN: dict[RefusalReason, tuple[str, str]] = {

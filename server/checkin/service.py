@@ -21,8 +21,9 @@ from server.checkin.models import CheckIn, CheckInSource
 from server.devices.models import AllotmentStatus, Device, SeatAllotment
 from server.devices.scope import resolve_scope
 from server.errors import Conflict, Forbidden, NotFound
-from server.events.models import EventOccurrence, TicketType
+from server.events.models import EventDefinition, EventOccurrence, TicketType
 from shared import wire
+from shared.checkin import CheckInOutcome, RefusalReason
 from shared.enums import TicketStatus
 from shared.passages import Direction, Passage, count_checked_in, count_inside
 
@@ -33,7 +34,27 @@ def _replay(session: Session, org_id: uuid.UUID, nonce: str, device_id: uuid.UUI
         return None
     if row.device_id != device_id:
         raise Conflict("nonce_reused", "Another device already used this nonce; make a fresh random one.")
-    return wire.RedeemResponse(wire.decode_outcome(row.outcome, ""), row.id, now, replayed=True)
+    outcome = wire.decode_outcome(row.outcome, "")
+    return wire.RedeemResponse(
+        outcome, row.id, now, replayed=True, ticket_event=_ticket_event(session, org_id, outcome)
+    )
+
+
+def _ticket_event(session: Session, org_id: uuid.UUID, outcome: CheckInOutcome) -> wire.EventLabel | None:
+    """The event a ticket refused at the wrong door is for, so that the door can send the guest on."""
+    if outcome.reason is not RefusalReason.WRONG_OCCURRENCE or outcome.ticket_id is None:
+        return None
+    row = session.execute(
+        sa.select(
+            EventOccurrence.occurrence_name, EventDefinition.name, EventOccurrence.start_at, EventOccurrence.timezone
+        )
+        .join(Ticket, Ticket.event_occurrence_id == EventOccurrence.id)
+        .join(EventDefinition, EventDefinition.id == EventOccurrence.event_definition_id)
+        .where(Ticket.id == outcome.ticket_id, Ticket.org_id == org_id)
+    ).first()
+    if row is None:
+        return None
+    return wire.EventLabel(title=row[0] or row[1], start_at=row[2], timezone=row[3])
 
 
 def redeem(*, session: Session, device: Device, request: wire.RedeemRequest, now: datetime) -> wire.RedeemResponse:
@@ -64,9 +85,10 @@ def redeem(*, session: Session, device: Device, request: wire.RedeemRequest, now
         source=CheckInSource.ONLINE,
         device_time=request.device_time,
     )
+    ticket_event = _ticket_event(session, device.org_id, result.outcome)
     if result.replayed:
         session.rollback()
-        return wire.RedeemResponse(result.outcome, result.record.id, now, replayed=True)
+        return wire.RedeemResponse(result.outcome, result.record.id, now, replayed=True, ticket_event=ticket_event)
     try:
         ledger.flush()
         session.commit()
@@ -77,7 +99,7 @@ def redeem(*, session: Session, device: Device, request: wire.RedeemRequest, now
         if replay is None:
             raise
         return replay  # type: ignore[no-any-return]
-    return wire.RedeemResponse(result.outcome, result.record.id, now)
+    return wire.RedeemResponse(result.outcome, result.record.id, now, ticket_event=ticket_event)
 
 
 # --- organizers -----------------------------------------------------------------------------------------------------

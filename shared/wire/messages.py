@@ -234,33 +234,64 @@ def decode_outcome(document: object, path: str = "outcome.") -> CheckInOutcome:
 
 
 @dataclass(frozen=True)
+class EventLabel:
+    """Which event a ticket is for, in words a door can say: the title, when it starts and in which zone."""
+
+    title: str
+    start_at: datetime
+    timezone: str
+
+
+@dataclass(frozen=True)
 class RedeemResponse:
     """``check_in_id``: the logged attempt (an annulment names it by the nonce). ``replayed``: this nonce was seen
-    before and this is the outcome stored then; nothing changed."""
+    before and this is the outcome stored then; nothing changed. ``ticket_event``: for ``wrong_occurrence``, the
+    event the ticket is for, which the kiosk may not hold (it is outside the device's scope)."""
 
     outcome: CheckInOutcome
     check_in_id: uuid.UUID
     server_time: datetime
     replayed: bool = False
+    ticket_event: EventLabel | None = None
 
 
 def encode_redeem_response(response: RedeemResponse) -> dict[str, Any]:
-    return {
+    document: dict[str, Any] = {
         "v": WIRE_VERSION,
         "outcome": encode_outcome(response.outcome),
         "check_in_id": response.check_in_id.hex,
         "server_time": time_to_wire(response.server_time),
         "replayed": response.replayed,
     }
+    label = response.ticket_event
+    if label is not None:
+        document["ticket_event"] = {
+            "title": label.title,
+            "start_at": time_to_wire(label.start_at),
+            "timezone": label.timezone,
+        }
+    return document
+
+
+def _event_label(document: object, path: str) -> EventLabel:
+    body = _object(document, path)
+    prefix = path + "."
+    return EventLabel(
+        title=_str(body, "title", prefix, max_length=300),
+        start_at=time_from_wire(_field(body, "start_at", prefix), prefix + "start_at"),
+        timezone=_str(body, "timezone", prefix, max_length=100),
+    )
 
 
 def decode_redeem_response(document: object) -> RedeemResponse:
     body = _object(document, "")
+    label = body.get("ticket_event")
     return RedeemResponse(
         outcome=decode_outcome(_field(body, "outcome", "")),
         check_in_id=id_from_wire(_field(body, "check_in_id", ""), "check_in_id"),
         server_time=time_from_wire(_field(body, "server_time", ""), "server_time"),
         replayed=_bool(body, "replayed", "", default=False),
+        ticket_event=None if label is None else _event_label(label, "ticket_event"),
     )
 
 

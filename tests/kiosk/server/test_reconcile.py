@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import functools
 import uuid
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from fastapi import FastAPI
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -19,8 +22,11 @@ from kiosk.store.replica import Replica
 from kiosk.sync.client import DeviceApi, connector, pair
 from kiosk.sync.runner import ClockOffsetHolder, SyncRunner
 from kiosk.ui.window import MainWindow
+from server.events.models import EventOccurrence
 from tests.kiosk.server.conftest import NetworkSwitch, Venue
 from tests.support.clock import ManualClock
+from tests.support.doors import DOORS_OPEN, sell
+from tests.support.factories import make_sellable_event
 from tests.support.kiosk import SimulatedKiosk, create_device
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -184,3 +190,27 @@ def test_a_long_first_download_reports_how_much_is_left(venue: Venue, clock: Man
     assert remainders[0] >= 9 - reports[0][0]  # nearly all of what is left are tickets
     assert remainders[-1] == 0
 
+
+def test_online_a_ticket_for_an_event_this_kiosk_does_not_hold_is_named_on_the_red_screen(
+    qtbot: QtBot, venue: Venue, app: FastAPI, clock: ManualClock, tmp_path: Path
+) -> None:
+    other = make_sellable_event(
+        app.state.session_factory, venue.org, start_at=clock() + timedelta(minutes=90), definition_settings=DOORS_OPEN
+    )
+    with app.state.session_factory() as session:
+        occurrence = session.get(EventOccurrence, other.occurrence_id)
+        assert occurrence is not None
+        occurrence.occurrence_name = "Wine tasting in the cellar"
+        starts = occurrence.start_at.astimezone(ZoneInfo(occurrence.timezone)).strftime("%H:%M")
+        session.commit()
+    (ticket,) = sell(venue.http, venue.org, other)
+    network = NetworkSwitch()
+    window, controller = open_kiosk(qtbot, venue.pair_kiosk(tmp_path / "k1", network=network), clock, network)
+    qtbot.wait_until(lambda: controller.sync_status.online, timeout=15_000)
+
+    verdict = scan(qtbot, controller, ticket["qr_code_data"])
+
+    assert verdict.decided_by is DecidedBy.SERVER  # type: ignore[attr-defined]
+    assert window.overlay.headline.text() == "Wrong event"
+    assert window.overlay.details.text() == f"This ticket is for Wine tasting in the cellar, {starts}"
+    window.force_close()

@@ -6,6 +6,7 @@ import gzip
 import uuid
 from datetime import timedelta
 
+from server.events.models import EventOccurrence
 from shared import wire
 from tests.support.doors import DOORS_OPEN, sell
 from tests.support.factories import make_sellable_event
@@ -119,6 +120,31 @@ def test_a_ticket_of_another_event_is_refused_without_its_holders_name(client, a
     assert answer.outcome.reason.value == "wrong_occurrence"
     assert not answer.outcome.holder_name
     assert answer.outcome.notes == ()
+
+
+def test_a_ticket_for_an_event_outside_the_kiosks_scope_is_named_so_the_guest_can_be_sent_on(
+    client, app, org, clock, doors
+) -> None:
+    (ticket,) = sell(client, org, doors)
+    elsewhere = make_sellable_event(
+        app.state.session_factory, org, start_at=clock() + timedelta(minutes=30), definition_settings=DOORS_OPEN
+    )
+    with app.state.session_factory() as session:
+        occurrence = session.get(EventOccurrence, doors.occurrence_id)
+        assert occurrence is not None
+        occurrence.occurrence_name = "Jazz on the terrace"
+        expected = wire.EventLabel("Jazz on the terrace", occurrence.start_at, occurrence.timezone)
+        session.commit()
+    kiosk = SimulatedKiosk.pair(client, org.headers, clock, event_ids=[elsewhere.definition_id])
+
+    _, answer = kiosk.redeem(ticket["qr_code_data"], [elsewhere.occurrence_id], nonce="wrong-door-1")
+    _, replayed = kiosk.redeem(ticket["qr_code_data"], [elsewhere.occurrence_id], nonce="wrong-door-1")
+    (here,) = sell(client, org, elsewhere)
+    _, admitted = kiosk.redeem(here["qr_code_data"], [elsewhere.occurrence_id])
+
+    assert answer.ticket_event == expected
+    assert (replayed.replayed, replayed.ticket_event) == (True, expected)
+    assert (admitted.outcome.ok, admitted.ticket_event) == (True, None)
 
 
 def test_a_device_cannot_ask_for_an_occurrence_outside_its_scope(client, app, org, clock, doors) -> None:
