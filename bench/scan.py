@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
+from typing import Any
 
 import cv2
 import numpy as np
@@ -197,6 +198,7 @@ def verdict_stage(decoder: Decoder, *, tickets: int, frames_per_category: int, s
             admitted += verdict.outcome.ok
             total.append((ended - began) * 1000)
             check.append((ended - decoded) * 1000)
+        searches = search_timings(replica, door.jazz)
         replica.close()
 
     print(
@@ -207,6 +209,43 @@ def verdict_stage(decoder: Decoder, *, tickets: int, frames_per_category: int, s
     print("|---|---|---|---|")
     for label, values in (("frame to verdict (decode + check + write)", total), ("check + write only", check)):
         print(f"| {label} | {percentile(values, 50):.1f} ms | {percentile(values, 95):.1f} ms | {max(values):.1f} ms |")
+    print(f"\nattendee search over {tickets:,} tickets (median of {SEARCH_ROUNDS} runs per query)\n")
+    print("| query | accent-folding search | plain LIKE, same rows | ratio |")
+    print("|---|---|---|---|")
+    for query, (folded, plain) in searches.items():
+        print(f"| {query} | {folded:.1f} ms | {plain:.1f} ms | {folded / plain:.2f} |")
+
+
+SEARCH_ROUNDS = 7
+SEARCH_QUERIES = ("lovelace", "alvarez", "José", "grace.t", "zzzz")
+
+
+def search_timings(replica: Any, occurrence_id: Any) -> dict[str, tuple[float, float]]:
+    """Median ms of ``Replica.search`` per query, and of the same query with the plain ASCII ``LIKE`` it had before
+    accents were ignored, as the baseline."""
+    from kiosk.store.replica import ALL_TICKETS
+
+    ids = [occurrence_id]
+    timings: dict[str, tuple[float, float]] = {}
+    for query in SEARCH_QUERIES:
+        pattern = f"%{query}%"
+        folded: list[float] = []
+        plain: list[float] = []
+        for _ in range(SEARCH_ROUNDS):
+            began = time.perf_counter()
+            replica.search(query, ids)
+            folded.append((time.perf_counter() - began) * 1000)
+            began = time.perf_counter()
+            with replica.engine.connect() as c:
+                c.exec_driver_sql(
+                    f"SELECT t.*, tt.name AS type_name FROM {ALL_TICKETS} t"
+                    " LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id WHERE t.occurrence_id = ?"
+                    " AND (t.name LIKE ? OR t.email LIKE ? OR t.code LIKE ?) ORDER BY t.name, t.id LIMIT 50",
+                    (occurrence_id.hex, pattern, pattern, "\x00"),
+                ).all()
+            plain.append((time.perf_counter() - began) * 1000)
+        timings[query] = (percentile(folded, 50), percentile(plain, 50))
+    return timings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
