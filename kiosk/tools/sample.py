@@ -72,6 +72,10 @@ LAST = [
 
 
 def row(table: wire.Table, **values: Any) -> tuple[Any, ...]:
+    """A row in the table's column order, as the replica stores it; columns not given are null."""
+    unknown = set(values) - set(table.column_names)
+    if unknown:
+        raise ValueError(f"{table.name} has no columns {sorted(unknown)}")
     return tuple(values.get(column) for column in table.column_names)
 
 
@@ -125,8 +129,8 @@ def catalog(door: SampleDoor, *, timezone: str = "Europe/Lisbon") -> wire.PullPa
             wire.OCCURRENCES,
             id=door.tango.hex,
             event_id=tango_event.hex,
-            start_at=ms(door.start + timedelta(days=1)),
-            end_at=ms(door.start + timedelta(days=1, hours=3)),
+            start_at=ms(door.start + timedelta(days=1, hours=2)),
+            end_at=ms(door.start + timedelta(days=1, hours=5)),
             **common,
         ),
     ]

@@ -53,20 +53,31 @@ def occurrence_capacity() -> sa.ColumnElement[int | None]:
     return sa.func.coalesce(EventOccurrence.capacity_override, definition_max)
 
 
+def _occurrence_has_room(occurrence_id: uuid.UUID, quantity: int) -> tuple[sa.ColumnElement[bool], ...]:
+    """The capacity rule for taking or blocking ``quantity`` seats: what the conditional UPDATE's WHERE says."""
+    capacity = occurrence_capacity()
+    return (
+        EventOccurrence.id == occurrence_id,
+        EventOccurrence.status.not_in(CLOSED_OCCURRENCE_STATUSES),
+        sa.or_(capacity.is_(None), EventOccurrence.seats_sold + EventOccurrence.seats_blocked + quantity <= capacity),
+    )
+
+
+def _ticket_type_has_room(ticket_type_id: uuid.UUID, quantity: int) -> tuple[sa.ColumnElement[bool], ...]:
+    available = TicketType.quantity_available
+    return (
+        TicketType.id == ticket_type_id,
+        TicketType.status != TicketTypeStatus.DISABLED,
+        sa.or_(available.is_(None), TicketType.quantity_sold + TicketType.quantity_blocked + quantity <= available),
+    )
+
+
 def take_occurrence_seats(
     connection: Session | Connection, *, occurrence_id: uuid.UUID, quantity: int, now: datetime
 ) -> bool:
-    capacity = occurrence_capacity()
     statement = (
         sa.update(EventOccurrence)
-        .where(
-            EventOccurrence.id == occurrence_id,
-            EventOccurrence.status.not_in(CLOSED_OCCURRENCE_STATUSES),
-            sa.or_(
-                capacity.is_(None),
-                EventOccurrence.seats_sold + EventOccurrence.seats_blocked + quantity <= capacity,
-            ),
-        )
+        .where(*_occurrence_has_room(occurrence_id, quantity))
         .values(seats_sold=EventOccurrence.seats_sold + quantity, updated_at=now)
         .returning(EventOccurrence.id)
     )
@@ -80,11 +91,7 @@ def take_ticket_type_quantity(
     available = TicketType.quantity_available
     statement = (
         sa.update(TicketType)
-        .where(
-            TicketType.id == ticket_type_id,
-            TicketType.status != TicketTypeStatus.DISABLED,
-            sa.or_(available.is_(None), TicketType.quantity_sold + TicketType.quantity_blocked + quantity <= available),
-        )
+        .where(*_ticket_type_has_room(ticket_type_id, quantity))
         .values(
             quantity_sold=TicketType.quantity_sold + quantity,
             status=sa.case(
@@ -142,17 +149,9 @@ def block_occurrence_seats(
     connection: Session | Connection, *, occurrence_id: uuid.UUID, quantity: int, now: datetime
 ) -> bool:
     """Takes ``quantity`` seats out of sale without tickets (a waitlist offer), by the same capacity rule."""
-    capacity = occurrence_capacity()
     statement = (
         sa.update(EventOccurrence)
-        .where(
-            EventOccurrence.id == occurrence_id,
-            EventOccurrence.status.not_in(CLOSED_OCCURRENCE_STATUSES),
-            sa.or_(
-                capacity.is_(None),
-                EventOccurrence.seats_sold + EventOccurrence.seats_blocked + quantity <= capacity,
-            ),
-        )
+        .where(*_occurrence_has_room(occurrence_id, quantity))
         .values(seats_blocked=EventOccurrence.seats_blocked + quantity, updated_at=now)
         .returning(EventOccurrence.id)
     )
@@ -162,14 +161,9 @@ def block_occurrence_seats(
 def block_ticket_type_quantity(
     connection: Session | Connection, *, ticket_type_id: uuid.UUID, quantity: int, now: datetime
 ) -> bool:
-    available = TicketType.quantity_available
     statement = (
         sa.update(TicketType)
-        .where(
-            TicketType.id == ticket_type_id,
-            TicketType.status != TicketTypeStatus.DISABLED,
-            sa.or_(available.is_(None), TicketType.quantity_sold + TicketType.quantity_blocked + quantity <= available),
-        )
+        .where(*_ticket_type_has_room(ticket_type_id, quantity))
         .values(quantity_blocked=TicketType.quantity_blocked + quantity, updated_at=now)
         .returning(TicketType.id)
     )

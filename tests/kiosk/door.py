@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.store.replica import Replica
+from kiosk.tools.sample import SampleDoor, catalog, row
 from shared import wire
 from shared.checkin import Gate
 from shared.qrtoken import SigningKey, TicketClaims, sign_ticket
@@ -21,11 +22,7 @@ ORG_ID = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
 ms = wire.time_to_wire
 
 
-def wire_row(table: wire.Table, **values: Any) -> tuple[Any, ...]:
-    """A row in the table's column order, as the replica stores it; missing nullable columns are null."""
-    unknown = set(values) - set(table.column_names)
-    assert not unknown, unknown
-    return tuple(values.get(column.name) for column in table.columns)
+wire_row = row  # a row in the table's column order, as the replica stores it
 
 
 def page(cursor: str = "c", **tables: list[tuple[Any, ...]]) -> wire.PullPage:
@@ -117,68 +114,8 @@ class Door:
 def catalog_page(
     key: SigningKey, jazz: uuid.UUID, tango: uuid.UUID, general: uuid.UUID, vip: uuid.UUID
 ) -> wire.PullPage:
-    jazz_event, tango_event = uuid.uuid4(), uuid.uuid4()
-    events = [
-        wire_row(
-            wire.EVENTS,
-            id=jazz_event.hex,
-            name="Jazz Night",
-            status="active",
-            check_in=json.dumps({"doors_open_minutes": 30}),
-        ),
-        wire_row(wire.EVENTS, id=tango_event.hex, name="Tango Evening", status="active"),
-    ]
-    occurrence = {"timezone": "UTC", "status": "confirmed"}
-    occurrences = [
-        wire_row(
-            wire.OCCURRENCES,
-            id=jazz.hex,
-            event_id=jazz_event.hex,
-            start_at=ms(DOORS_OPEN),
-            end_at=ms(DOORS_OPEN + timedelta(hours=3)),
-            **occurrence,
-        ),
-        wire_row(
-            wire.OCCURRENCES,
-            id=tango.hex,
-            event_id=tango_event.hex,
-            start_at=ms(DOORS_OPEN + timedelta(days=1, hours=2)),
-            end_at=ms(DOORS_OPEN + timedelta(days=1, hours=5)),
-            **occurrence,
-        ),
-    ]
-    types = [
-        wire_row(
-            wire.TICKET_TYPES,
-            id=general.hex,
-            event_id=jazz_event.hex,
-            name="General admission",
-            tier="general",
-            price_cents=2500,
-            currency="EUR",
-            status="active",
-        ),
-        wire_row(
-            wire.TICKET_TYPES,
-            id=vip.hex,
-            event_id=jazz_event.hex,
-            name="VIP",
-            tier="vip",
-            price_cents=6000,
-            currency="EUR",
-            status="active",
-        ),
-    ]
-    keys = [
-        wire_row(
-            wire.KEYS,
-            key_id=key.key_id.hex(),
-            public_key=key.public_bytes().hex(),
-            owner_kind="organization",
-            owner_id=ORG_ID.hex,
-        )
-    ]
-    return page(events=events, occurrences=occurrences, ticket_types=types, keys=keys)
+    """The demo's catalog (``kiosk.tools.sample``), in UTC so that tests read times as written."""
+    return catalog(SampleDoor(key, ORG_ID, jazz, tango, general, vip, DOORS_OPEN), timezone="UTC")
 
 
 def open_door(path: Path) -> Door:

@@ -25,7 +25,7 @@ def test_valid_token_admits_with_name_type_and_notes(door: Door) -> None:
     verdict = scan(door, door.token("Ada Lovelace"))
     assert verdict.outcome.ok
     assert verdict.outcome.holder_name == "Ada Lovelace"
-    assert verdict.outcome.ticket_type_name == "VIP"
+    assert verdict.outcome.ticket_type_name == "VIP table"
     assert verdict.outcome.notes == ("Accessibility: wheelchair",)
 
 

@@ -130,7 +130,7 @@ def test_the_shift_report_adds_up_cash_card_and_comps_by_ticket_type(
     }
     assert {line.label: (line.tickets, line.total_cents) for line in report.by_ticket_type} == {
         "General admission": (5, 5000),
-        "VIP": (3, 18000),
+        "VIP table": (3, 18000),
     }
     assert (report.tickets, report.total_cents) == (8, 23000)
     assert (report.cash_tendered_cents, report.change_given_cents) == (12000, 1000)

@@ -29,7 +29,7 @@ def test_a_paired_kiosk_with_its_events_chosen_opens_on_the_scan_screen(make_kio
     kiosk = make_kiosk()
     assert kiosk.controller.screen is Screen.SCAN
     assert kiosk.window.stack.currentWidget() is kiosk.window.scan
-    assert kiosk.window.scan.heading.text() == "Jazz Night"
+    assert kiosk.window.scan.heading.text() == "Jazz Night on the Terrace"
 
 
 def test_typed_code_shows_green_with_name_type_and_accessibility_note(
