@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from fastapi import FastAPI  # noqa: E402
 
+from kiosk.sync.pages import pages_ahead  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.bookings.models import Attendee, Ticket  # noqa: E402
 from server.config import Environment, Settings  # noqa: E402
@@ -203,18 +204,18 @@ def initial_sync(
     pages = []
     wire_bytes = 0
     started = time.perf_counter()
-    cursor = None
-    while True:
+
+    def pull(cursor: str | None) -> tuple[wire.PullPage, int]:
         params: dict[str, str] = {"cursor": cursor} if cursor else {}
         with http.stream("GET", wire.Path.PULL, params=params, headers=headers) as response:
             body = response.read()
-            wire_bytes += response.num_bytes_downloaded
-        page = wire.decode_pull_page(body)
+            return wire.decode_pull_page(body), response.num_bytes_downloaded
+
+    # The kiosk's way (``kiosk.sync.pages``): the next page downloads while this one is written.
+    for page, size in pages_ahead(pull, None, lambda fetched: fetched[0]):
+        wire_bytes += size
         wire.apply_pull_page(replica, page)
         pages.append(page)
-        cursor = page.cursor
-        if not page.more:
-            break
     return time.perf_counter() - started, wire_bytes, sum(p.count("tickets") for p in pages), pages
 
 

@@ -7,8 +7,9 @@ dies between the server applying a batch and the kiosk storing the answers, the 
 with the same client ids and sequence numbers, and the server, which applies each exactly once, returns its stored
 results.
 
-Download pages follow the cursor; each page and the cursor after it are written in one transaction, so a crash
-mid-download resumes at the last complete page. Every pull response carries the server's time: the round keeps the
+Download pages follow the cursor, the next one requested while this one is written (``kiosk.sync.pages``); each
+page and the cursor after it are written in one transaction, so a crash mid-download resumes at the last complete
+page. Every pull response carries the server's time: the round keeps the
 clock offset from the sample with the shortest round trip (``shared.clock``).
 """
 
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kiosk.store.replica import Replica
+from kiosk.sync.pages import pages_ahead
 from kiosk.sync.transport import DeviceRevoked, SyncTransport
 from shared import wire
 from shared.clock import Clock, ClockOffset, best_clock_offset, estimate_clock_offset
@@ -124,10 +126,14 @@ class SyncRunner:
         cursor = self._replica.cursor()
         samples: list[ClockOffset] = []
         pages = changes = 0
-        while True:
+        best: ClockOffset | None = None
+
+        def timed_pull(after: str | None) -> tuple[wire.PullPage, datetime, datetime]:
             sent_at = self._clock.now()
-            page = self._transport.pull(cursor)
-            received_at = self._clock.now()
+            page = self._transport.pull(after)
+            return page, sent_at, self._clock.now()
+
+        for page, sent_at, received_at in pages_ahead(timed_pull, cursor, lambda fetched: fetched[0]):
             if received_at >= sent_at:
                 samples.append(
                     estimate_clock_offset(sent_at=sent_at, received_at=received_at, server_time=page.server_time)
@@ -144,8 +150,6 @@ class SyncRunner:
                 self._offset.set(best)
             pages += 1
             changes += sum(len(rows) for rows in page.tables.values()) + sum(len(k) for k in page.deleted.values())
-            cursor = page.cursor
             self._on_progress(changes, page.remaining if page.more else 0)
-            if not page.more:
-                self._replica.warm_counters()  # here, off the UI thread
-                return pages, changes, best
+        self._replica.warm_counters()  # here, off the UI thread
+        return pages, changes, best
