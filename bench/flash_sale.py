@@ -281,6 +281,10 @@ def start_server(url: str, port: int, *, single_statement: bool) -> subprocess.P
             "--no-access-log",
             "--workers",
             "1",
+            # Longer than any pause between phases: a keep-alive connection the server closes while the client
+            # reuses it fails the request with a read error (seen with 64 clients at uvicorn's 5 s default).
+            "--timeout-keep-alive",
+            "120",
         ],
         cwd=ROOT,
         env=env,
