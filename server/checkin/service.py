@@ -232,8 +232,8 @@ def attendee_list(session: Session, *, org_id: uuid.UUID, occurrence_id: uuid.UU
 def check_in_log(
     session: Session, *, org_id: uuid.UUID, occurrence_id: uuid.UUID, limit: int = 1000
 ) -> list[dict[str, Any]]:
-    """Every attempt at the occurrence's gates, newest first: device, gate, time, the server's verdict, and
-    whether it counts."""
+    """Every attempt at the occurrence's gates, newest first: the scan's nonce, device, gate, time, the server's
+    verdict, and whether it counts."""
     get_occurrence(session, org_id=org_id, occurrence_id=occurrence_id)
     rows = session.execute(
         sa.select(CheckIn, Device.name.label("device_name"))
@@ -245,6 +245,7 @@ def check_in_log(
     return [
         {
             "id": str(row.CheckIn.id),
+            "nonce": row.CheckIn.nonce,  # the scan's id on the kiosk too: its attempt log and outbox name it
             "ticket_id": str(row.CheckIn.ticket_id) if row.CheckIn.ticket_id else None,
             "device_id": str(row.CheckIn.device_id) if row.CheckIn.device_id else None,
             "device_name": row.device_name,

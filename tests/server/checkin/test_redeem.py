@@ -69,9 +69,13 @@ def test_a_second_entry_is_refused_with_when_and_where_it_was_admitted(client, o
 def test_every_attempt_is_logged_refused_ones_too(client, org, clock, doors, db) -> None:
     kiosk = kiosk_for(client, org, clock, doors)
 
-    _, answer = kiosk.redeem("K7MXQ2P9RT", [doors.occurrence_id])
+    _, answer = kiosk.redeem("K7MXQ2P9RT", [doors.occurrence_id], nonce="scan-at-the-terrace-1")
 
     assert answer.outcome.reason is RefusalReason.INVALID
+    log = client.get(f"/api/v1/occurrences/{doors.occurrence_id}/check-in/log", headers=org.headers).json()
+    assert [(e["nonce"], e["gate"], e["status"], e["reason"], e["admitted"]) for e in log] == [
+        ("scan-at-the-terrace-1", kiosk.gate, "refused", "invalid", False)
+    ]
     with db() as session:
         row = session.scalars(sa.select(CheckIn)).one()
         assert (row.status, row.reason, row.admitted, row.device_id) == (
