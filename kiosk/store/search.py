@@ -19,10 +19,16 @@ from typing import Any
 FOLD_FUNCTION = "usher_fold"
 
 
+# Letters that Unicode does not decompose into a base letter and a mark, spelled as people type them.
+_UNDECOMPOSED = str.maketrans(
+    {"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"}
+)
+
+
 def fold(text: str) -> str:
-    """``text`` without accents and case: "Zoë Müller" -> "zoe muller". Letters that do not decompose (ß, ø)
-    keep their own folded form ("ß" -> "ss")."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    """``text`` without accents and case, as staff type it: "Zoë Müller" -> "zoe muller", "Søren Łukasz" ->
+    "soren lukasz", "Straße" -> "strasse"."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
