@@ -306,6 +306,8 @@ def update_occurrence(
             )
             occurrence.updated_at = now
             _offer_new_capacity(session, occurrence, changes, now)
+            if "start_at" in changes:
+                waitlist_offers.start_moved(session=session, occurrence_id=occurrence.id, now=now)
             session.commit()
         return occurrence
     occurrence.updated_at = now

@@ -333,6 +333,24 @@ def seats_opened(
     return offered
 
 
+def start_moved(*, session: Session, occurrence_id: uuid.UUID, now: datetime) -> list[uuid.UUID]:
+    """The occurrence's start moved: open offers' windows follow it (``shared.waitlist.offer_expires_at``: never past
+    the start, so a start brought forward shortens them and one put back gives back what it took), then the
+    occurrence is settled, so an offer now past its window passes its seats on. Does not commit."""
+    session.flush()
+    facts = lock_occurrence(session, occurrence_id)
+    if facts is None:
+        return []
+    for entry in _entries(session, occurrence_id, WaitlistEntry.status == WaitlistStatus.NOTIFIED):
+        if entry.notified_at is None:
+            continue
+        expires_at = rules.offer_expires_at(entry.notified_at, closes_at=facts.start_at)
+        if expires_at != entry.expires_at:
+            entry.expires_at = expires_at
+            entry.updated_at = now
+    return seats_opened(session=session, now=now, occurrences=[occurrence_id])
+
+
 def forget_counters(session: Session) -> None:
     """The counters moved by SQL behind the ORM's back: loaded occurrences and ticket types read them afresh."""
     for obj in list(session.identity_map.values()):

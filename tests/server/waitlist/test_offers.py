@@ -163,6 +163,45 @@ def test_the_offer_window_ends_when_the_occurrence_starts(client, org_slug, db, 
     assert entry_row(db, entry["id"]).expires_at == event.start_at
 
 
+def test_an_offer_follows_its_occurrence_when_the_start_moves(client, org_slug, db, org, clock) -> None:
+    event = make_sellable_event(db, org, start_at=clock() + timedelta(hours=6), capacity=1)
+    [order] = sell_out(client, org_slug, event, 1)
+    entry = joined(client, org_slug, event, "waiting@example.com")
+    cancel_ticket(client, org.headers, order)
+    url = f"/api/v1/occurrences/{event.occurrence_id}"
+
+    earlier = event.start_at - timedelta(hours=4)
+    assert client.patch(url, json={"start_at": earlier.isoformat()}, headers=org.headers).status_code == 200
+    assert entry_row(db, entry["id"]).expires_at == earlier
+
+    later = event.start_at + timedelta(days=3)
+    assert client.patch(url, json={"start_at": later.isoformat()}, headers=org.headers).status_code == 200
+    assert entry_row(db, entry["id"]).expires_at == clock() + timedelta(hours=24)  # the full window again
+    assert entry_row(db, entry["id"]).status is WaitlistStatus.NOTIFIED
+    assert_consistent(db, event)
+
+
+def test_moving_the_start_into_the_past_ends_the_offers_and_the_line_at_once(client, org_slug, db, org, clock) -> None:
+    event = make_sellable_event(db, org, start_at=clock() + timedelta(hours=6), capacity=1)
+    [order] = sell_out(client, org_slug, event, 1)
+    first = joined(client, org_slug, event, "first@example.com")
+    second = joined(client, org_slug, event, "second@example.com")
+    cancel_ticket(client, org.headers, order)
+    clock.advance(hours=2)
+
+    response = client.patch(
+        f"/api/v1/occurrences/{event.occurrence_id}",
+        json={"start_at": (clock() - timedelta(minutes=1)).isoformat()},
+        headers=org.headers,
+    )
+
+    assert response.status_code == 200, response.text
+    assert entry_row(db, first["id"]).status is WaitlistStatus.EXPIRED
+    assert entry_row(db, second["id"]).status is WaitlistStatus.EXPIRED  # the occurrence has started: nobody waits
+    assert occurrence_numbers(db, event.occurrence_id)[1:] == (0, 0)  # no seat blocked, nobody counted waiting
+    assert_consistent(db, event)
+
+
 def test_buying_through_the_offer_converts_the_entry_once_paid(client, org_slug, event, org, db) -> None:
     orders = sell_out(client, org_slug, event, 10)
     entry = joined(client, org_slug, event, "pair@example.com", quantity=2)
