@@ -119,13 +119,8 @@ class ScanScreen(QWidget):
         code_row = QHBoxLayout()
         code_row.addWidget(self.code, 1)
         code_row.addWidget(self.check_button)
-        tools = QGridLayout()
-        tools.addWidget(self.search_button, 0, 0)
-        tools.addWidget(self.undo_button, 0, 1)
-        tools.addWidget(self.sell_button, 1, 0)
-        tools.addWidget(self.attendees_button, 1, 1)
-        tools.addWidget(self.conflicts_button, 2, 0)
-        tools.addWidget(self.settings_button, 2, 1)
+        self.tools = QGridLayout()
+        self.show_selling(True)
         side = QVBoxLayout()
         side.addWidget(prompt)
         side.addLayout(code_row)
@@ -133,7 +128,7 @@ class ScanScreen(QWidget):
         side.addWidget(self.last)
         side.addWidget(self.notice)
         side.addStretch(1)
-        side.addLayout(tools)
+        side.addLayout(self.tools)
         body = QHBoxLayout()
         body.addWidget(self.preview, 3)
         body.addSpacing(24)
@@ -166,6 +161,18 @@ class ScanScreen(QWidget):
         self.heading.setText(heading)
         self.gate_label.setText(f"Gate: {gate}")
         (self.exit if direction is Direction.EXIT else self.entry).setChecked(True)
+
+    def show_selling(self, sells: bool) -> None:
+        """The staff tools two by two, "Sell tickets" among them only on a device that sells: no hole where it was."""
+        buttons = [self.search_button, self.undo_button]
+        if sells:
+            buttons.append(self.sell_button)
+        buttons += [self.attendees_button, self.conflicts_button, self.settings_button]
+        self.sell_button.setVisible(sells)
+        for button in (self.sell_button, *buttons):
+            self.tools.removeWidget(button)
+        for index, button in enumerate(buttons):
+            self.tools.addWidget(button, index // 2, index % 2)
 
     def set_conflicts(self, count: int) -> None:
         self.conflicts_button.setText(f"Conflicts ({count})" if count else "Conflicts")

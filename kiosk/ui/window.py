@@ -173,7 +173,7 @@ class MainWindow(QMainWindow):
             self.self_check_in.set_event(" + ".join(titles))
             self._set_page(self.self_check_in)
             return
-        self.scan.sell_button.setVisible(self.controller.sells)
+        self.scan.show_selling(self.controller.sells)
         self.scan.set_heading(
             " + ".join(titles) or "Check-in", self.controller.settings.gate, self.controller.direction
         )

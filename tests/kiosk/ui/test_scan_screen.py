@@ -133,3 +133,21 @@ def test_the_verdict_goes_away_by_itself(qtbot: QtBot, make_kiosk: Callable[...,
     with qtbot.wait_signal(kiosk.window.overlay.dismissed, timeout=5000):
         pass
     assert not kiosk.window.overlay.isVisible()
+
+
+def _tool_at(kiosk: Kiosk, row: int, column: int) -> str:
+    item = kiosk.window.scan.tools.itemAtPosition(row, column)
+    return item.widget().text() if item is not None else ""
+
+
+def test_a_door_that_does_not_sell_shows_its_tools_without_a_gap(make_kiosk: Callable[..., Kiosk]) -> None:
+    kiosk = make_kiosk()  # paired as a door scanner
+    tools = [[_tool_at(kiosk, row, column) for column in (0, 1)] for row in range(3)]
+
+    assert not kiosk.window.scan.sell_button.isVisible()
+    assert tools == [["Find attendee", "Undo last"], ["Attendee list", "Conflicts"], ["Settings", ""]]
+
+    kiosk.window.scan.show_selling(True)
+    assert kiosk.window.scan.sell_button.isVisible()
+    assert _tool_at(kiosk, 1, 0) == "Sell tickets"
+    assert _tool_at(kiosk, 2, 1) == "Settings"
