@@ -297,10 +297,15 @@ def occurrence_sale_refusal(
     return SaleRefusal.OCCURRENCE_STARTED if now >= start_at else None
 
 
-def can_purchase(ticket_type: TicketTypeSnapshot, *, quantity: int, now: datetime) -> PurchaseVerdict:
+def can_purchase(
+    ticket_type: TicketTypeSnapshot, *, quantity: int, now: datetime, judge_stock: bool = True
+) -> PurchaseVerdict:
     """Whether ``quantity`` tickets of this type may be bought at ``now``, as far as the type is concerned; the
     occurrence's capacity is ``shared.capacity``'s question. Refusals in this order: disabled, not on sale yet,
-    expired, sold out, below the minimum, above the maximum, not enough left."""
+    expired, sold out, below the minimum, above the maximum, not enough left.
+
+    ``judge_stock=False`` leaves sold out and not enough left to the caller: the server's conditional UPDATE judges
+    stock, after releasing expired holds that the counters still include. Every other rule still applies."""
     now = require_aware(now, "now")
     remaining = ticket_type.remaining
     status = ticket_type_status_due(ticket_type, now=now)
@@ -314,13 +319,13 @@ def can_purchase(ticket_type: TicketTypeSnapshot, *, quantity: int, now: datetim
         return refuse(PurchaseRefusal.NOT_ON_SALE_YET)
     if status is TicketTypeStatus.EXPIRED:
         return refuse(PurchaseRefusal.EXPIRED)
-    if status is TicketTypeStatus.SOLD_OUT:
+    if judge_stock and status is TicketTypeStatus.SOLD_OUT:
         return refuse(PurchaseRefusal.SOLD_OUT)
     if quantity < ticket_type.min_quantity:
         return refuse(PurchaseRefusal.BELOW_MIN_QUANTITY)
     if quantity > ticket_type.max_quantity:
         return refuse(PurchaseRefusal.ABOVE_MAX_QUANTITY)
-    if remaining is not None and quantity > remaining:
+    if judge_stock and remaining is not None and quantity > remaining:
         return refuse(PurchaseRefusal.NOT_ENOUGH_LEFT)
     return PurchaseVerdict(True, None, remaining)
 

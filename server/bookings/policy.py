@@ -111,7 +111,8 @@ _SALE_REFUSALS = {
 
 
 def purchase_refusal(context: SaleContext, *, quantity: int, now: datetime, channel: SalesChannel) -> Refusal | None:
-    """Why this purchase may not happen now, or ``None``."""
+    """Why this purchase may not happen now, or ``None``. Stock is not judged here: the reservation's conditional
+    UPDATE does it, after releasing expired holds the counters may still include."""
     sale = occurrence_sale_refusal(
         definition_status=context.definition_status,
         occurrence_status=context.occurrence_status,
@@ -122,7 +123,7 @@ def purchase_refusal(context: SaleContext, *, quantity: int, now: datetime, chan
     )
     if sale is not None:
         return Refusal(str(sale), f"{_SALE_REFUSALS[sale]} ({context.occurrence_status})")
-    verdict = can_purchase(context.ticket_type(), quantity=quantity, now=now)
+    verdict = can_purchase(context.ticket_type(), quantity=quantity, now=now, judge_stock=False)
     if verdict.allowed or verdict.reason is None:
         return None
     code, detail, field = _PURCHASE_REFUSALS[verdict.reason]

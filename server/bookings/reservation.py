@@ -365,8 +365,7 @@ def plan_reservation(
         session, org=org, occurrence_id=request.occurrence_id, ticket_type_id=request.ticket_type_id
     )
     refusal = purchase_refusal(context, quantity=request.quantity, now=now, channel=request.channel)
-    # Stock is the conditional UPDATE's to judge: expired holds may still count against it and are released then.
-    if refusal is not None and refusal.code != "ticket_type_sold_out":
+    if refusal is not None:
         error = InvalidInput if refusal.code.startswith("quantity_") else Conflict
         raise error(refusal.code, refusal.detail, field=refusal.field, remaining=refusal.remaining)
     the_quote = quote(context, quantity=request.quantity, description=description)

@@ -219,6 +219,17 @@ def test_a_purchase_within_the_limits_is_allowed_and_says_what_is_left() -> None
     assert verdict.remaining == 10
 
 
+def test_leaving_stock_to_the_caller_still_applies_every_other_rule() -> None:
+    sold_out = replace(GA, quantity_sold=100)
+    assert can_purchase(sold_out, quantity=4, now=NOW, judge_stock=False).allowed
+    assert can_purchase(replace(GA, quantity_sold=95), quantity=6, now=NOW, judge_stock=False).allowed
+    refused = can_purchase(sold_out, quantity=9, now=NOW, judge_stock=False)
+    assert refused.reason is PurchaseRefusal.ABOVE_MAX_QUANTITY
+    assert can_purchase(sold_out, quantity=1, now=NOW, judge_stock=False).reason is PurchaseRefusal.BELOW_MIN_QUANTITY
+    disabled = replace(sold_out, status=TicketTypeStatus.DISABLED)
+    assert can_purchase(disabled, quantity=4, now=NOW, judge_stock=False).reason is PurchaseRefusal.DISABLED
+
+
 @pytest.mark.parametrize(
     ("ticket_type", "quantity", "now", "reason"),
     [

@@ -149,6 +149,24 @@ def test_quantity_outside_the_ticket_types_limits_is_refused(client, org_slug, d
     assert reserve(client, org_slug, event, quantity=2).status_code == 201
 
 
+def test_the_per_order_maximum_holds_when_the_type_only_looks_sold_out_through_lapsed_holds(
+    client, org_slug, db, org, clock
+) -> None:
+    event = make_sellable_event(
+        db, org, start_at=clock() + timedelta(days=2), quantity_available=10, min_quantity=1, max_quantity=4
+    )
+    for _ in range(3):
+        assert reserve(client, org_slug, event, quantity=3).status_code == 201
+    assert reserve(client, org_slug, event, quantity=1).status_code == 201  # all 10 held, the type reads sold out
+    clock.advance(minutes=16)  # every hold lapsed; no sweeper has run
+
+    too_many = reserve(client, org_slug, event, quantity=10)
+    allowed = reserve(client, org_slug, event, quantity=4)
+
+    assert (too_many.status_code, too_many.json()["code"]) == (422, "quantity_above_maximum")
+    assert allowed.status_code == 201, allowed.text
+
+
 def test_ticket_type_outside_its_validity_window_cannot_be_bought(client, org_slug, db, org, clock) -> None:
     event = make_sellable_event(db, org, start_at=clock() + timedelta(days=9), valid_until=clock() + timedelta(hours=1))
     clock.advance(hours=1)
