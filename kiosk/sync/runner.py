@@ -7,10 +7,10 @@ dies between the server applying a batch and the kiosk storing the answers, the 
 with the same client ids and sequence numbers, and the server, which applies each exactly once, returns its stored
 results.
 
-Download pages follow the cursor, the next one requested while this one is written (``kiosk.sync.pages``); each
-page and the cursor after it are written in one transaction, so a crash mid-download resumes at the last complete
-page. Every pull response carries the server's time: the round keeps the
-clock offset from the sample with the shortest round trip (``shared.clock``).
+Download pages follow the cursor, the next one requested while this one is written (``kiosk.sync.pages``); each page
+and the cursor after it are written in one transaction, so a crash mid-download resumes at the last complete page.
+Every pull response carries the server's time: the round keeps the clock offset from the sample with the shortest
+round trip (``shared.clock``).
 """
 
 from __future__ import annotations
