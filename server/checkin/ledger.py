@@ -115,6 +115,9 @@ class Ledger:
     resolved_conflicts: list[uuid.UUID] = field(default_factory=list)
     _keyring: Keyring | None = None
     _pending_rows: list[tuple[Record, dict[str, Any]]] = field(default_factory=list)
+    # Codes of the tickets this batch's offline sales issued, by the kiosk's code and the server's: the batch's
+    # codes were resolved before those tickets existed.
+    sold_codes: dict[str, uuid.UUID] = field(default_factory=dict)
 
     # --- loading --------------------------------------------------------------------------------------------------
 
@@ -164,6 +167,17 @@ class Ledger:
             else:
                 resolved.append(Resolved("unrecognized", None))
         return resolved
+
+    def resolve_after_sales(self, payload: str | None, resolved: Resolved) -> Resolved:
+        """``resolved`` again for a code that names a ticket sold earlier in this batch (an offline sale checked in
+        by its code at the kiosk that sold it). The selling device meant its own ticket, so its code wins."""
+        if resolved.kind != "code" or payload is None or not self.sold_codes:
+            return resolved
+        ticket_id = self.sold_codes.get(classify_scan(payload).value or "")
+        if ticket_id is None:
+            return resolved
+        self.load([ticket_id], [])
+        return Resolved("code", ticket_id)
 
     def load(self, ticket_ids: Iterable[uuid.UUID], nonces: Iterable[str]) -> None:
         """Lock and read the tickets (and their passages), and the nonces already recorded."""

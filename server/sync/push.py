@@ -147,7 +147,7 @@ class Batch:
             return _rejected(mutation, "nonce_reused", "Another device already used this nonce.")
         at, offset_ms = corrected(body.device_time, mutation.clock_offset, self.device.clock_offset_ms)
         scan = self.ledger.scan(
-            resolved=self.resolved[mutation.seq],
+            resolved=self.ledger.resolve_after_sales(body.payload, self.resolved[mutation.seq]),
             device_id=self.device.id,
             gate=body.gate,
             gate_occurrences=body.occurrence_ids,

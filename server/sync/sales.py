@@ -224,6 +224,11 @@ def apply_sale(
     conflicts: list[uuid.UUID] = []
     if replaced:
         conflicts.append(_sale_conflict(session, device, mutation, ConflictKind.SALE_ADJUSTED, now, sale, replaced))
+    for ticket, code in zip(sale.tickets, codes, strict=True):
+        ledger.sold_codes[code] = ticket.id
+        kiosk_code = normalize_confirmation_code(ticket.confirmation_code)
+        if kiosk_code is not None:
+            ledger.sold_codes[kiosk_code] = ticket.id
     # Scans of these tickets made before the sale reached the server (judged on their tokens) now have a ticket.
     ledger.load(plan.ticket_ids, [])
     for ticket_id in plan.ticket_ids:

@@ -7,11 +7,14 @@ import uuid
 
 import sqlalchemy as sa
 
+from server.bookings.models import Ticket
 from server.devices.allotments import close_allotments_at_doors_close
 from server.events.models import EventDefinition, EventOccurrence
 from server.sync.models import SyncConflict
 from shared import wire
 from shared.checkin import CheckInStatus
+from shared.enums import TicketStatus
+from shared.passages import Direction
 from tests.support.doors import sell
 from tests.support.factories import make_ticket_type
 from tests.support.kiosk import SimulatedKiosk
@@ -202,3 +205,37 @@ def test_tickets_of_a_refused_sale_are_refused_at_every_door(client, org, clock,
     assert (online.outcome.status, online.outcome.reason) == (CheckInStatus.REFUSED, "canceled")
     assert (offline.status, offline.reason) == (CheckInStatus.REFUSED, "canceled")
     assert seats(db, doors) == (20, 0)
+
+
+def test_a_sale_checked_in_by_its_code_in_the_same_upload_is_admitted_and_counted(
+    client, org, clock, doors, db
+) -> None:
+    kiosk = desk(client, org, clock, doors)
+    _, allotment = kiosk.request_allotment(doors.occurrence_id, 2)
+    sale, _ = kiosk.sell_offline(
+        doors.occurrence_id, doors.ticket_type_id, 1, allotment_id=uuid.UUID(hex=allotment["id"]), names=["Walk Up"]
+    )
+    (sold,) = sale.tickets
+    # The desk admits its walk-up by the code it printed, before either reached the server: one batch holds both.
+    kiosk._queue(
+        wire.CheckInMutation(
+            nonce="walk-up-at-the-door",
+            occurrence_ids=(doors.occurrence_id,),
+            gate=kiosk.gate,
+            direction=Direction.ENTRY,
+            device_time=clock(),
+            local_status=CheckInStatus.OK,
+            payload=sold.confirmation_code.lower(),
+        )
+    )
+
+    sale_result, check_in_result = kiosk.push().results
+
+    assert sale_result.status is wire.ResultStatus.APPLIED
+    assert check_in_result.status is wire.ResultStatus.APPLIED
+    assert check_in_result.outcome is not None
+    assert check_in_result.outcome.ticket_id == sold.id
+    assert (check_in_result.counted, check_in_result.conflicts) == (True, ())
+    with db() as session:
+        assert session.get_one(Ticket, sold.id).status is TicketStatus.CHECKED_IN
+        assert not session.scalars(sa.select(SyncConflict)).all()
