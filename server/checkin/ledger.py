@@ -372,10 +372,6 @@ class Ledger:
             now=at,
         )
         admitted = outcome.ok if local_status is None else local_status is CheckInStatus.OK
-        if occurrence_id is None and len(gate_occurrences) == 1:
-            # An unreadable or forged code names no occurrence: log it where the gate admits, so the organizer's
-            # log of that occurrence shows every attempt made at its doors.
-            occurrence_id = gate_occurrences[0]
         record = Record(
             id=uuid.uuid4(),
             nonce=nonce,

@@ -67,22 +67,27 @@ def test_a_second_entry_is_refused_with_when_and_where_it_was_admitted(client, o
 
 
 def test_every_attempt_is_logged_refused_ones_too(client, org, clock, doors, db) -> None:
+    (ticket,) = sell(client, org, doors)
+    client.post("/api/v1/tickets/cancel", json={"ticket_ids": [ticket["id"]]}, headers=org.headers)
     kiosk = kiosk_for(client, org, clock, doors)
 
-    _, answer = kiosk.redeem("K7MXQ2P9RT", [doors.occurrence_id], nonce="scan-at-the-terrace-1")
+    _, forged = kiosk.redeem("K7MXQ2P9RT", [doors.occurrence_id], nonce="scan-at-the-terrace-1")
+    _, canceled = kiosk.redeem(ticket["qr_code_data"], [doors.occurrence_id], nonce="scan-at-the-terrace-2")
 
-    assert answer.outcome.reason is RefusalReason.INVALID
+    assert forged.outcome.reason is RefusalReason.INVALID
+    assert canceled.outcome.reason is RefusalReason.CANCELED
     log = client.get(f"/api/v1/occurrences/{doors.occurrence_id}/check-in/log", headers=org.headers).json()
     assert [(e["nonce"], e["gate"], e["status"], e["reason"], e["admitted"]) for e in log] == [
-        ("scan-at-the-terrace-1", kiosk.gate, "refused", "invalid", False)
+        ("scan-at-the-terrace-2", kiosk.gate, "refused", "canceled", False)
     ]
     with db() as session:
-        row = session.scalars(sa.select(CheckIn)).one()
-        assert (row.status, row.reason, row.admitted, row.device_id) == (
+        row = session.scalars(sa.select(CheckIn).where(CheckIn.nonce == "scan-at-the-terrace-1")).one()
+        assert (row.status, row.reason, row.admitted, row.device_id, row.event_occurrence_id) == (
             CheckInStatus.REFUSED,
             "invalid",
             False,
             kiosk.device_id,
+            None,  # a code that names no ticket names no occurrence either
         )
 
 
