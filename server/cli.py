@@ -116,7 +116,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(host=args.host, port=args.port, fresh=args.fresh, output=args.output)
 
 
-def _run_jobs(*, deliver_mail: bool) -> None:
+def _run_jobs(*, deliver_mail: bool) -> int:
     from server.jobs.runner import run_once
 
     settings = get_settings()
@@ -131,11 +131,14 @@ def _run_jobs(*, deliver_mail: bool) -> None:
         f"holds released: {report.holds_released} tickets, occurrences moved: {report.occurrences_changed}, "
         f"mails sent: {report.mails_sent}, occurrences generated: {report.occurrences_generated}"
     )
+    if report.failed:
+        print(f"failed (see the log): {', '.join(report.failed)}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    _run_jobs(deliver_mail=True)
-    return 0
+    return _run_jobs(deliver_mail=True)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,10 +33,14 @@ class RunReport:
     occurrences_changed: int
     mails_sent: int
     occurrences_generated: int = 0
+    failed: tuple[str, ...] = ()  # jobs that raised this round (logged); the others ran all the same
 
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+_T = TypeVar("_T")
 
 
 def run_once(
@@ -46,24 +51,45 @@ def run_once(
     deliver_mail: bool = True,
     generate_occurrences: bool = True,
 ) -> RunReport:
-    released = tasks.sweep_expired_holds(session_factory=session_factory, now=now)
-    changed = tasks.advance_occurrences(session_factory=session_factory, now=now)
-    tasks.purge_idempotency_keys(session_factory=session_factory, now=now)
-    close_allotments_at_doors_close(session_factory=session_factory, now=now)
-    # After the two above: holds they released and occurrences they closed settle the waitlists in place; this
-    # catches the rest (lapsed offers, occurrences that started).
-    waitlist_offers.sweep(session_factory=session_factory, now=now)
-    sent = 0
-    if deliver_mail:
-        sent = len(
+    """Every periodic job once. A job that fails is logged and reported; it does not stop the ones after it (one
+    bad row must not stop mail delivery or the waitlist for everyone)."""
+    failed: list[str] = []
+
+    def attempt(name: str, job: Callable[[], _T], otherwise: _T) -> _T:
+        try:
+            return job()
+        except Exception:
+            logger.exception("periodic job %s failed; the others go on", name)
+            failed.append(name)
+            return otherwise
+
+    def deliver() -> int:
+        return len(
             deliver_pending(session_factory=session_factory, settings=settings, now=now, worker=worker_name()).sent
         )
+
+    released = attempt("release holds", lambda: tasks.sweep_expired_holds(session_factory=session_factory, now=now), 0)
+    changed = attempt(
+        "advance occurrences",
+        lambda: len(tasks.advance_occurrences(session_factory=session_factory, now=now).changed),
+        0,
+    )
+    attempt("purge idempotency keys", lambda: tasks.purge_idempotency_keys(session_factory=session_factory, now=now), 0)
+    attempt("close allotments", lambda: close_allotments_at_doors_close(session_factory=session_factory, now=now), None)
+    # After the two above: holds they released and occurrences they closed settle the waitlists in place; this
+    # catches the rest (lapsed offers, occurrences that started).
+    attempt("waitlist", lambda: waitlist_offers.sweep(session_factory=session_factory, now=now), 0)
+    sent = attempt("deliver mail", deliver, 0) if deliver_mail else 0
     generated = 0
     if generate_occurrences:
-        generated = tasks.generate_occurrences(
-            session_factory=session_factory, now=now, horizon_days=settings.occurrence_horizon_days
+        generated = attempt(
+            "generate occurrences",
+            lambda: tasks.generate_occurrences(
+                session_factory=session_factory, now=now, horizon_days=settings.occurrence_horizon_days
+            ),
+            0,
         )
-    return RunReport(released, len(changed.changed), sent, generated)
+    return RunReport(released, changed, sent, generated, tuple(failed))
 
 
 class JobRunner:

@@ -13,6 +13,7 @@ from server.bookings.capacity import release_expired_holds
 from server.bookings.models import Ticket
 from server.db.engine import create_db_engine, create_session_factory
 from server.events.models import EventOccurrence
+from server.jobs.runner import run_once
 from server.jobs.tasks import advance_occurrences, sweep_expired_holds
 from server.payments.models import RefundRequest
 from shared.enums import OccurrenceStatus, TicketStatus
@@ -266,3 +267,18 @@ def test_the_periodic_jobs_keep_recurring_events_generated(app, db, org, clock) 
             .where(EventOccurrence.event_definition_id == definition_id)
         )
     assert count == 14
+
+
+def test_a_job_that_fails_on_a_bad_row_does_not_stop_the_others(app, client, org_slug, event, db, clock) -> None:
+    reserve(client, org_slug, event, quantity=2)
+    with db() as session:  # settings the API would have refused, written behind its back
+        session.get_one(EventOccurrence, event.occurrence_id).settings = {"cancellation_cutoff_hours": "soon"}
+        session.commit()
+    clock.advance(minutes=15)
+
+    report = run_once(session_factory=db, settings=app.state.settings, now=clock(), deliver_mail=False)
+
+    assert report.failed == ("advance occurrences",)
+    assert report.holds_released == 2  # the job before it ran
+    assert report.occurrences_generated == 0  # and the jobs after it ran too, with nothing to do
+    assert counters(db, event)[0] == 0
