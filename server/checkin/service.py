@@ -232,7 +232,7 @@ def attendee_list(session: Session, *, org_id: uuid.UUID, occurrence_id: uuid.UU
 def check_in_log(
     session: Session, *, org_id: uuid.UUID, occurrence_id: uuid.UUID, limit: int = 1000
 ) -> list[dict[str, Any]]:
-    """Every attempt at the occurrence's gates, newest first: the scan's nonce, device, gate, time, the server's
+    """Every attempt at a ticket of the occurrence, newest first: the scan's nonce, device, gate, time, the server's
     verdict, and whether it counts."""
     get_occurrence(session, org_id=org_id, occurrence_id=occurrence_id)
     rows = session.execute(
