@@ -46,7 +46,7 @@ def zone_named(name: str, fallback: tzinfo | None) -> tzinfo | None:
         return fallback
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" names a folder of zones, not a zone
         return fallback
 
 

@@ -4,8 +4,9 @@
 - ``DeviceApi``: one authenticated ``httpx.Client`` with the device token and the clock headers on every request;
   ``pull``/``push`` for the sync engine, ``redeem`` for the online check-in (with its own short timeout).
 - ``HttpConnection``: what the controller holds: one ``DeviceApi`` for the sync thread, another for the check
-  thread and a third for the box office's allotment calls, so that a slow pull never delays a redeem and no client
-  is shared between threads.
+  thread and a third for the box office's allotment calls, so that a slow pull never delays a redeem. The sync
+  thread's client also serves the thread that fetches the next pull page ahead (``kiosk.sync.pages``); an
+  ``httpx.Client`` may be used from several threads.
 
 The base URL and the ``httpx`` transport are injected, so tests talk to a real uvicorn server (or a mock transport).
 """

@@ -8,7 +8,7 @@ a page fetched ahead of a failure is dropped unapplied, so the stored cursor sti
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
@@ -19,7 +19,7 @@ Fetched = TypeVar("Fetched")
 
 def pages_ahead(
     pull: Callable[[str | None], Fetched], cursor: str | None, page_of: Callable[[Fetched], wire.PullPage]
-) -> Iterator[Fetched]:
+) -> Generator[Fetched, None, None]:
     """What ``pull(cursor)`` answers, page after page until one says no more, each next one requested before the
     current one is yielded. ``page_of`` finds the page in what ``pull`` returns (which may carry timings too).
     Errors of ``pull`` surface where the page they concern would have been yielded."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -133,23 +134,25 @@ class SyncRunner:
             page = self._transport.pull(after)
             return page, sent_at, self._clock.now()
 
-        for page, sent_at, received_at in pages_ahead(timed_pull, cursor, lambda fetched: fetched[0]):
-            if received_at >= sent_at:
-                samples.append(
-                    estimate_clock_offset(sent_at=sent_at, received_at=received_at, server_time=page.server_time)
-                )
-            meta: dict[str, str | None] = {}
-            best = best_clock_offset(samples) if samples else None
-            if best is not None:
-                meta[CLOCK_OFFSET_US] = str(best.offset // timedelta(microseconds=1))
-                meta[CLOCK_UNCERTAINTY_US] = str(best.uncertainty // timedelta(microseconds=1))
-            if not page.more:
-                meta[INITIAL_SYNC_DONE] = "1"
-            self._replica.apply_page(page, meta=meta)
-            if best is not None:
-                self._offset.set(best)
-            pages += 1
-            changes += sum(len(rows) for rows in page.tables.values()) + sum(len(k) for k in page.deleted.values())
-            self._on_progress(changes, page.remaining if page.more else 0)
+        # Closed on the way out even when a write fails, so a page fetched ahead is dropped at once.
+        with closing(pages_ahead(timed_pull, cursor, lambda fetched: fetched[0])) as downloads:
+            for page, sent_at, received_at in downloads:
+                if received_at >= sent_at:
+                    samples.append(
+                        estimate_clock_offset(sent_at=sent_at, received_at=received_at, server_time=page.server_time)
+                    )
+                meta: dict[str, str | None] = {}
+                best = best_clock_offset(samples) if samples else None
+                if best is not None:
+                    meta[CLOCK_OFFSET_US] = str(best.offset // timedelta(microseconds=1))
+                    meta[CLOCK_UNCERTAINTY_US] = str(best.uncertainty // timedelta(microseconds=1))
+                if not page.more:
+                    meta[INITIAL_SYNC_DONE] = "1"
+                self._replica.apply_page(page, meta=meta)
+                if best is not None:
+                    self._offset.set(best)
+                pages += 1
+                changes += sum(len(rows) for rows in page.tables.values()) + sum(len(k) for k in page.deleted.values())
+                self._on_progress(changes, page.remaining if page.more else 0)
         self._replica.warm_counters()  # here, off the UI thread
         return pages, changes, best

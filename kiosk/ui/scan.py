@@ -120,7 +120,6 @@ class ScanScreen(QWidget):
         code_row.addWidget(self.code, 1)
         code_row.addWidget(self.check_button)
         self.tools = QGridLayout()
-        self.show_selling(True)
         side = QVBoxLayout()
         side.addWidget(prompt)
         side.addLayout(code_row)
@@ -143,6 +142,8 @@ class ScanScreen(QWidget):
         content.addLayout(body, 1)
         layout.addLayout(content, 1)
         layout.addWidget(self.status)
+        # Only now that the grid belongs to this widget: shown before, a button would open as a window of its own.
+        self.show_selling(True)
         self._connect_signals()
 
     def _connect_signals(self) -> None:

@@ -254,6 +254,19 @@ def test_wipe_erases_everything(door: Door) -> None:
     assert door.replica.history(door.tickets["Grace Hopper"].id) == []
 
 
+def test_a_pull_that_brings_nothing_keeps_the_cached_server_counts(door: Door) -> None:
+    door.server_check_in("Ada Lovelace", AT_NINE - timedelta(minutes=5))
+    assert door.replica.counters([door.jazz]).checked_in == 1  # counted, and cached
+    with door.replica.engine.begin() as connection:  # behind the cache's back, to see whether it is asked again
+        connection.exec_driver_sql("DELETE FROM check_ins")
+
+    door.replica.apply_page(page(cursor="nothing-new"))
+    assert door.replica.counters([door.jazz]).checked_in == 1  # the cache stood
+
+    door.server_check_in("Grace Hopper", AT_NINE - timedelta(minutes=4))
+    assert door.replica.counters([door.jazz]).checked_in == 1  # recounted: only Grace's entry is left
+
+
 def test_counters_follow_local_scans_and_undos_on_top_of_the_servers_figures(door: Door) -> None:
     door.server_check_in("Ada Lovelace", AT_NINE - timedelta(minutes=5), nonce="ada-0001")
     assert door.replica.counters([door.jazz]).checked_in == 1  # the server's figures, now cached

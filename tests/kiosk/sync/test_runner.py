@@ -131,3 +131,28 @@ def test_a_wipe_answer_erases_the_replica(door: Door) -> None:
     assert door.replica.occurrences() == []
     assert door.replica.pending_count() == 0
     assert door.replica.search("grace", [door.jazz]) == []
+
+
+def test_a_write_that_fails_after_the_next_page_was_fetched_leaves_the_cursor_on_the_last_page_written(
+    door: Door,
+) -> None:
+    clock = ManualClock(AT_NINE)
+    server = FakeServer(now=AT_NINE, pages=[ticket_page(door, "First Page"), ticket_page(door, "Second Page")])
+    runner, _ = runner_for(door, server, clock)
+    cursor_before = door.replica.cursor()
+    write = door.replica.apply_page
+    written: list[str] = []
+
+    def write_then_fail(page: wire.PullPage, **kwargs: object) -> None:
+        if written:
+            raise OSError("disk full")
+        write(page, **kwargs)  # type: ignore[arg-type]
+        written.append(page.cursor)
+
+    door.replica.apply_page = write_then_fail  # type: ignore[method-assign]
+    with pytest.raises(OSError, match="disk full"):
+        runner.download()
+
+    assert written == ["1"]
+    assert door.replica.cursor() == "1" != cursor_before
+    assert [t.holder_name for t in door.replica.search("page", [door.jazz])] == ["First Page"]
