@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from zoneinfo import ZoneInfo
@@ -100,7 +99,3 @@ def render(
             f"were no longer free. We are refunding {amount}.\n"
         )
     return mail
-
-
-def message_ids(session: Session, order_id: uuid.UUID) -> list[uuid.UUID]:
-    return list(session.scalars(sa.select(OutboxMessage.id).where(OutboxMessage.order_id == order_id)))

@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import qrcode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -74,7 +75,6 @@ def test_token_is_210_characters_of_the_qr_alphanumeric_set() -> None:
 
 
 def test_token_fits_a_version_8_qr_code_at_medium_error_correction() -> None:
-    qrcode = pytest.importorskip("qrcode")
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
     code.add_data(sign_ticket(claims(), key=ORG_KEY))
     code.make(fit=True)
