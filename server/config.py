@@ -11,6 +11,8 @@ from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.lifecycle import RESERVATION_TTL
+
 # Development defaults. They let a newcomer start the server with no configuration; production refuses them.
 DEFAULT_SECRET_KEY = "usher-development-secret-key-change-me"  # noqa: S105 - refused in production
 DEFAULT_WEBHOOK_SECRET = "usher-development-webhook-secret-change-me"  # noqa: S105 - refused in production
@@ -51,7 +53,7 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     mail_from: str = "Usher <tickets@usher.invalid>"
 
-    hold_minutes: int = Field(default=15, ge=1)
+    hold_minutes: int = Field(default=RESERVATION_TTL // timedelta(minutes=1), ge=1)
     # PostgreSQL: reserve with one statement (seats + rows) instead of one per step; see server/bookings/fastpath.py.
     booking_single_statement: bool = True
     occurrence_horizon_days: int = Field(default=90, ge=1)

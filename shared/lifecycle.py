@@ -330,8 +330,9 @@ def can_purchase(
     return PurchaseVerdict(True, None, remaining)
 
 
-def reservation_expires_at(reserved_at: datetime) -> datetime:
-    return require_aware(reserved_at, "reserved_at") + RESERVATION_TTL
+def reservation_expires_at(reserved_at: datetime, *, ttl: timedelta = RESERVATION_TTL) -> datetime:
+    """When a hold made at ``reserved_at`` ends (``ttl``: the deployment's hold time, 15 minutes by default)."""
+    return require_aware(reserved_at, "reserved_at") + ttl
 
 
 def reservation_expired(*, reserved_at: datetime, now: datetime) -> bool:

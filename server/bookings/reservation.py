@@ -41,6 +41,7 @@ from server.events.models import EventDefinition, EventOccurrence, TicketType
 from server.tenancy.models import Organization
 from server.waitlist import offers as waitlist_offers
 from shared.enums import SalesChannel, TicketStatus
+from shared.lifecycle import reservation_expires_at
 
 
 @dataclass(frozen=True)
@@ -379,7 +380,7 @@ def plan_reservation(
         request=request,
         quote=the_quote,
         now=now,
-        hold_expires_at=now + hold if hold is not None else None,
+        hold_expires_at=reservation_expires_at(now, ttl=hold) if hold is not None else None,
         booking_id=booking_id,
         idempotency_key=idempotency_key,
     )

@@ -254,6 +254,7 @@ def test_a_purchase_is_refused_with_the_first_reason_that_applies(
 
 def test_a_reservation_is_held_for_15_minutes() -> None:
     assert reservation_expires_at(NOW) == NOW + timedelta(minutes=15)
+    assert reservation_expires_at(NOW, ttl=timedelta(minutes=20)) == NOW + timedelta(minutes=20)
     assert not reservation_expired(reserved_at=NOW, now=NOW + timedelta(minutes=14, seconds=59))
     assert reservation_expired(reserved_at=NOW, now=NOW + timedelta(minutes=15))
 
