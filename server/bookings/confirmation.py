@@ -210,17 +210,28 @@ def apply_payment(
     order.payment_reference = payment.reference
     order.payment_details = payment.details
     order.updated_at = now
-    refund_id = request_refund(session, order=order, amount_cents=payment.amount_cents, reason="seats_gone", now=now)
+    refund_id = payment_not_honoured(
+        session, order=order, payment=payment, reason="seats_gone", recipient=order.email, now=now
+    )
+    return PaymentOutcome(PaymentResult.NEEDS_REFUND, order.id, refund_id)
+
+
+def payment_not_honoured(
+    session: Session, *, order: Order, payment: Payment, reason: str, recipient: str | None, now: datetime
+) -> uuid.UUID:
+    """A payment that bought nothing (its hold ended and the seats went): the money goes back, and the guest is told.
+    The refund request hangs on ``order`` (a package's first order, for a package booking)."""
+    refund_id = _refund_payment(session, order, payment, reason, now)
     notifications.enqueue(
         session=session,
         org_id=order.org_id,
         kind=MessageKind.PAYMENT_NOT_HONOURED,
-        recipient=order.email,
+        recipient=recipient,
         order_id=order.id,
-        payload={"amount_cents": payment.amount_cents, "currency": order.currency},
+        payload={"amount_cents": payment.amount_cents, "currency": payment.currency.upper()},
         now=now,
     )
-    return PaymentOutcome(PaymentResult.NEEDS_REFUND, order.id, refund_id)
+    return refund_id
 
 
 def _refund_payment(session: Session, order: Order, payment: Payment, reason: str, now: datetime) -> uuid.UUID:

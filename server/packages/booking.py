@@ -613,16 +613,9 @@ def confirm_payment(
     # The hold ended (or part of it did): nothing is re-taken for a late payment, the money goes back.
     _release(session, booking, orders, BookingStatus.EXPIRED, now)
     booking.status = BookingStatus.NEEDS_REFUND
-    _refund(session, first, payment, "package_hold_ended", now)
     if first is not None:
-        notifications.enqueue(
-            session=session,
-            org_id=booking.org_id,
-            kind=MessageKind.PAYMENT_NOT_HONOURED,
-            recipient=booking.guest_email,
-            order_id=first.id,
-            payload={"amount_cents": payment.amount_cents, "currency": booking.currency},
-            now=now,
+        confirmation.payment_not_honoured(
+            session, order=first, payment=payment, reason="package_hold_ended", recipient=booking.guest_email, now=now
         )
     return confirmation.PaymentResult.NEEDS_REFUND.value
 

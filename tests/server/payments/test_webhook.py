@@ -139,7 +139,8 @@ def test_late_payment_is_refunded_when_its_seats_were_sold_meanwhile(client, org
     clock.advance(minutes=20)
     assert reserve(client, org_slug, event, quantity=10).status_code == 201
 
-    response = post_webhook(client, clock, payment_event(order))
+    event_body = payment_event(order)
+    response = post_webhook(client, clock, event_body)
 
     assert response.json()["outcome"] == "needs_refund"
     assert read_order(client, org_slug, order)["status"] == "needs_refund"
@@ -147,6 +148,8 @@ def test_late_payment_is_refunded_when_its_seats_were_sold_meanwhile(client, org
     with db() as session:
         refund = session.scalars(sa.select(RefundRequest)).one()
         assert (refund.amount_cents, refund.reason, refund.status.value) == (7500, "seats_gone", "requested")
+        # The refund names the charge it gives back, as every other refund of a payment does.
+        assert (refund.payment_gateway, refund.payment_reference) == ("fake", event_body["data"]["reference"])
 
 
 def test_payment_for_an_expired_hold_nobody_released_yet_confirms_it(client, org_slug, event, clock) -> None:
