@@ -47,9 +47,12 @@ def test_demo_seed_has_villas_venues_and_sellable_events(tmp_path: Path) -> None
 
 def test_usher_demo_serves_the_api_and_prints_the_token(tmp_path: Path) -> None:
     port = free_port()
-    env = {**os.environ, "USHER_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"}
+    # No display: the demo runs the server alone (a kiosk window in a test run would be a stray); its tickets go
+    # into the test's folder, not the working directory.
+    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["USHER_DATABASE_URL"] = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "demo", "--port", str(port)],
+        [sys.executable, "-m", "server.cli", "demo", "--port", str(port), "--output", str(tmp_path / "demo-output")],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
