@@ -26,13 +26,19 @@ def new_confirmation_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def compact_code(text: str) -> str:
+    """What someone typed of a code, in the stored form's spelling: upper case, no spaces, tabs or dashes. A prefix
+    of a code stays a prefix (for search as staff type)."""
+    return text.translate(_SEPARATORS).upper()
+
+
 def normalize_confirmation_code(text: str) -> str | None:
     """The stored form of what someone typed or scanned, or ``None`` when it cannot be a code.
 
     Upper-cases and drops spaces, tabs and dashes. It does not guess: an ``O`` is not turned into a ``0``, since
     neither is in the alphabet and a code containing one was mistyped beyond repair.
     """
-    candidate = text.translate(_SEPARATORS).upper()
+    candidate = compact_code(text)
     if len(candidate) != CODE_LENGTH or not set(candidate) <= set(CODE_ALPHABET):
         return None
     return candidate

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from shared.codes import compact_code
+
 FOLD_FUNCTION = "usher_fold"
 
 
@@ -59,7 +61,7 @@ def text_match(query: str, *, name: str = "t.name", email: str = "t.email", code
     with it (dashes, spaces and case ignored)."""
     folded = fold(query.strip())
     pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    compact = query.replace("-", "").replace(" ", "").upper()
+    compact = compact_code(query)
     code_pattern = compact + "%" if compact.isalnum() and compact.isascii() else "\x00"
     conditions = []
     params: list[str] = []

@@ -163,6 +163,7 @@ def test_search_finds_by_name_email_or_code_from_three_characters(door: Door) ->
     assert [t.holder_name for t in door.replica.search("GRACE", served)] == ["Grace Hopper"]
     assert [t.holder_name for t in door.replica.search("ada.love", served)] == ["Ada Lovelace"]
     assert [t.holder_name for t in door.replica.search("k7m-xq", served)] == ["Ada Lovelace"]
+    assert [t.holder_name for t in door.replica.search("k7m\txq", served)] == ["Ada Lovelace"]  # a wedge's tab
     assert door.replica.search("tango", served) == []  # not an occurrence this gate serves
     assert door.replica.search("100%", served) == []
 
